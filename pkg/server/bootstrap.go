@@ -135,5 +135,5 @@ func (s *Server) reconcileAPIEndpoints(ctx context.Context) error {
 	return nil
 }
 
-func strPtr(s string) *string                    { return &s }
+func strPtr(s string) *string                     { return &s }
 func protoPtr(p corev1.Protocol) *corev1.Protocol { return &p }

@@ -44,6 +44,9 @@ type Config struct {
 	ClusterCIDR netip.Prefix
 	// ClusterDomain is the DNS domain of the cluster.
 	ClusterDomain string
+	// DisableControllers runs only the API server (integration tests that
+	// drive one controller by hand use it).
+	DisableControllers bool
 	// Logger receives the control plane's logs.
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now.

@@ -284,7 +284,9 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := s.bootstrap(ctx); err != nil {
 		return fmt.Errorf("bootstrapping cluster objects: %w", err)
 	}
-	go s.runControllers(ctx)
+	if !s.c.DisableControllers {
+		go s.runControllers(ctx)
+	}
 	s.c.Logger.Info("API server ready", "url", s.URL(), "kubeconfig", s.bundle.KubeconfigPath)
 	select {
 	case <-ctx.Done():
