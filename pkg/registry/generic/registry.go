@@ -182,22 +182,25 @@ func (r *Registry) Create(ctx context.Context, obj runtime.Object, opts CreateOp
 		acc.SetNamespace("")
 	}
 	r.c.Strategy.PrepareForCreate(ctx, obj)
-	errs := apivalidation.ValidateObjectMetaAccessor(acc, r.c.Namespaced, r.c.NameValidation, field.NewPath("metadata"))
-	errs = append(errs, r.c.Strategy.Validate(ctx, obj)...)
-	if len(errs) > 0 {
-		return nil, apierrors.NewInvalid(r.c.Kind, acc.GetName(), dedupe(errs))
-	}
-	if opts.DryRun {
-		return obj, nil
-	}
 	key := r.Key(acc.GetNamespace(), acc.GetName())
 	for attempt := 0; ; attempt++ {
 		var ops []storage.Op
 		attemptObj := obj.DeepCopyObject()
-		if r.c.Hooks != nil {
+		// Allocation hooks run before validation, as Kubernetes' BeginCreate
+		// does, so that validation sees the allocated values.
+		if r.c.Hooks != nil && !opts.DryRun {
 			if ops, err = r.c.Hooks.BeforeCreate(ctx, attemptObj); err != nil {
 				return nil, err
 			}
+		}
+		attemptAcc, _ := meta.Accessor(attemptObj)
+		errs := apivalidation.ValidateObjectMetaAccessor(attemptAcc, r.c.Namespaced, r.c.NameValidation, field.NewPath("metadata"))
+		errs = append(errs, r.c.Strategy.Validate(ctx, attemptObj)...)
+		if len(errs) > 0 {
+			return nil, apierrors.NewInvalid(r.c.Kind, acc.GetName(), dedupe(errs))
+		}
+		if opts.DryRun {
+			return attemptObj, nil
 		}
 		out, err := r.c.Store.Create(ctx, key, attemptObj, ops)
 		if err == nil {

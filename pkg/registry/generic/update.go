@@ -77,13 +77,15 @@ func (r *Registry) update(ctx context.Context, namespace, name string, transform
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := r.prepareUpdate(ctx, obj, cur, opts); err != nil {
+		requested = obj.DeepCopyObject()
+		ops, err := r.prepareUpdate(ctx, obj, cur, opts)
+		if err != nil {
 			return nil, nil, err
 		}
 		if acc, _ := meta.Accessor(obj); acc.GetDeletionTimestamp() != nil && r.c.ReadyToDelete(obj) {
 			// The last finalizer is gone: the object leaves storage now.
 			deleted = obj
-			ops := []storage.Op{{Type: storage.OpDelete, Key: key}}
+			ops = []storage.Op{{Type: storage.OpDelete, Key: key}}
 			if r.c.Hooks != nil {
 				more, err := r.c.Hooks.BeforeDelete(ctx, cur)
 				if err != nil {
@@ -101,13 +103,6 @@ func (r *Registry) update(ctx context.Context, namespace, name string, transform
 		}
 		if opts.DryRun {
 			return nil, nil, &dryRunDone{obj: obj}
-		}
-		var ops []storage.Op
-		requested = obj.DeepCopyObject()
-		if r.c.Hooks != nil {
-			if ops, err = r.c.Hooks.BeforeUpdate(ctx, obj, cur); err != nil {
-				return nil, nil, err
-			}
 		}
 		return obj, ops, nil
 	})
@@ -135,20 +130,21 @@ func (r *Registry) update(ctx context.Context, namespace, name string, transform
 	return out, false, nil, nil
 }
 
-// prepareUpdate applies preconditions, carries over immutable metadata, and
-// validates obj as a replacement for cur.
-func (r *Registry) prepareUpdate(ctx context.Context, obj, cur runtime.Object, opts UpdateOptions) error {
+// prepareUpdate applies preconditions, carries over immutable metadata, runs
+// the allocation hooks and validates obj as a replacement for cur. It
+// returns the hooks' ops.
+func (r *Registry) prepareUpdate(ctx context.Context, obj, cur runtime.Object, opts UpdateOptions) ([]storage.Op, error) {
 	acc, err := meta.Accessor(obj)
 	if err != nil {
-		return apierrors.NewBadRequest(err.Error())
+		return nil, apierrors.NewBadRequest(err.Error())
 	}
 	curAcc, _ := meta.Accessor(cur)
 	if rv := acc.GetResourceVersion(); rv != "" && rv != curAcc.GetResourceVersion() {
-		return apierrors.NewConflict(r.c.Resource, curAcc.GetName(),
+		return nil, apierrors.NewConflict(r.c.Resource, curAcc.GetName(),
 			errors.New("the object has been modified; please apply your changes to the latest version and try again"))
 	}
 	if uid := acc.GetUID(); uid != "" && uid != curAcc.GetUID() {
-		return apierrors.NewConflict(r.c.Resource, curAcc.GetName(),
+		return nil, apierrors.NewConflict(r.c.Resource, curAcc.GetName(),
 			fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: %v", uid, curAcc.GetUID()))
 	}
 	acc.SetResourceVersion(curAcc.GetResourceVersion())
@@ -185,6 +181,13 @@ func (r *Registry) prepareUpdate(ctx context.Context, obj, cur runtime.Object, o
 		}
 	}
 	r.c.Strategy.PrepareForUpdate(ctx, obj, cur)
+	var ops []storage.Op
+	if r.c.Hooks != nil && !opts.DryRun && !semanticallyEqual(obj, cur) {
+		var err error
+		if ops, err = r.c.Hooks.BeforeUpdate(ctx, obj, cur); err != nil {
+			return nil, err
+		}
+	}
 	errs := apivalidation.ValidateObjectMetaAccessorUpdate(acc, curAcc, field.NewPath("metadata"))
 	errs = append(errs, apivalidation.ValidateObjectMetaAccessor(acc, r.c.Namespaced, r.c.NameValidation, field.NewPath("metadata"))...)
 	if opts.Subresource == StatusSubresource {
@@ -195,9 +198,9 @@ func (r *Registry) prepareUpdate(ctx context.Context, obj, cur runtime.Object, o
 		errs = append(errs, r.c.Strategy.ValidateUpdate(ctx, obj, cur)...)
 	}
 	if len(errs) > 0 {
-		return apierrors.NewInvalid(r.c.Kind, acc.GetName(), dedupe(errs))
+		return nil, apierrors.NewInvalid(r.c.Kind, acc.GetName(), dedupe(errs))
 	}
-	return nil
+	return ops, nil
 }
 
 func semanticSpecEqual(a, b any) bool { return apiequality.Semantic.DeepEqual(a, b) }

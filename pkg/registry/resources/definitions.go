@@ -20,6 +20,7 @@ import (
 func typed[T runtime.Object](def func(T), defUpdate func(T, T), validate func(T) field.ErrorList, validateUpdate func(T, T) field.ErrorList) generic.Strategy {
 	return generic.StrategyFuncs{
 		PrepareForCreateFunc: func(obj runtime.Object) {
+			resetStatusOnCreate(obj)
 			if def != nil {
 				def(obj.(T))
 			}
@@ -80,7 +81,7 @@ func definitions(alloc *service.Allocator) []def {
 			strategy: typed(nil, nil, nilValidate[*corev1.ConfigMap], nil)},
 		{gv: discoveryGV, kind: "EndpointSlice", plural: "endpointslices", singular: "endpointslice", namespaced: true,
 			newFunc: func() runtime.Object { return &discoveryv1.EndpointSlice{} }, newList: func() runtime.Object { return &discoveryv1.EndpointSliceList{} },
-			strategy: typed(nilDefault[*discoveryv1.EndpointSlice], nil, nilValidate[*discoveryv1.EndpointSlice], nilUpdate[*discoveryv1.EndpointSlice]),
+			strategy:   typed(nilDefault[*discoveryv1.EndpointSlice], nil, nilValidate[*discoveryv1.EndpointSlice], nilUpdate[*discoveryv1.EndpointSlice]),
 			generation: true},
 		{gv: appsGV, kind: "Deployment", plural: "deployments", singular: "deployment", short: []string{"deploy"}, categories: allCategories, namespaced: true,
 			newFunc: func() runtime.Object { return &appsv1.Deployment{} }, newList: func() runtime.Object { return &appsv1.DeploymentList{} },
@@ -107,9 +108,9 @@ func definitions(alloc *service.Allocator) []def {
 }
 
 // TEMPORARY: placeholders until pkg/apis provides these validators.
-func nilValidate[T runtime.Object](T) field.ErrorList { return nil }
-func nilUpdate[T runtime.Object](T, T) field.ErrorList  { return nil }
-func nilDefault[T runtime.Object](T)                    {}
+func nilValidate[T runtime.Object](T) field.ErrorList  { return nil }
+func nilUpdate[T runtime.Object](T, T) field.ErrorList { return nil }
+func nilDefault[T runtime.Object](T)                   {}
 func defaultNamespace(ns *corev1.Namespace) {
 	if len(ns.Spec.Finalizers) == 0 {
 		ns.Spec.Finalizers = []corev1.FinalizerName{corev1.FinalizerKubernetes}

@@ -9,8 +9,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/svcnet/svcnet/pkg/apiserver"
 	coreapi "github.com/svcnet/svcnet/pkg/apis/core"
+	"github.com/svcnet/svcnet/pkg/apiserver"
 )
 
 // noStatusChecks accepts any status update.
