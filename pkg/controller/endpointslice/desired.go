@@ -1,0 +1,259 @@
+package endpointslice
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/svcnet/svcnet/pkg/controller/endpointslice/endpointutil"
+)
+
+// group is the set of desired endpoints that share an address type and a
+// resolved port list, and so can share slices.
+type group struct {
+	key       string
+	addrType  discoveryv1.AddressType
+	ports     []discoveryv1.EndpointPort
+	endpoints map[epKey]*discoveryv1.Endpoint
+}
+
+// desiredGroups works out every endpoint the Service should have, grouped
+// by address type and port list. The map is keyed by group key.
+func desiredGroups(in *Input) map[string]*group {
+	svc := in.Service
+	groups := map[string]*group{}
+	// With numeric target ports every pod resolves the same ports; work
+	// them out once.
+	var samePorts []discoveryv1.EndpointPort
+	if !hasNamedTargetPort(svc) {
+		samePorts = podPorts(svc, &corev1.Pod{})
+	}
+	for _, addrType := range endpointutil.AddressTypes(svc) {
+		var same *group
+		for _, pod := range in.Pods {
+			if pod.Namespace != svc.Namespace || !endpointutil.ShouldPodBeInEndpoints(pod, true) {
+				continue
+			}
+			ip := endpointutil.IPForFamily(pod, addrType)
+			if ip == "" {
+				continue
+			}
+			g := same
+			if g == nil {
+				ports := samePorts
+				if ports == nil {
+					ports = podPorts(svc, pod)
+				}
+				key := groupKey(addrType, ports)
+				if g = groups[key]; g == nil {
+					g = &group{key: key, addrType: addrType, ports: ports, endpoints: make(map[epKey]*discoveryv1.Endpoint, len(in.Pods))}
+					groups[key] = g
+				}
+				if samePorts != nil {
+					same = g
+				}
+			}
+			ep := podToEndpoint(pod, svc, ip, in.zone(pod.Spec.NodeName))
+			g.endpoints[endpointID(ep)] = ep
+		}
+	}
+	return groups
+}
+
+func hasNamedTargetPort(svc *corev1.Service) bool {
+	for _, p := range svc.Spec.Ports {
+		if p.TargetPort.Type == intstr.String {
+			return true
+		}
+	}
+	return false
+}
+
+// podPorts resolves the Service's ports on one pod, in Service order. A
+// named targetPort the pod does not have is left out.
+func podPorts(svc *corev1.Service, pod *corev1.Pod) []discoveryv1.EndpointPort {
+	ports := make([]discoveryv1.EndpointPort, 0, len(svc.Spec.Ports))
+	for i := range svc.Spec.Ports {
+		sp := &svc.Spec.Ports[i]
+		num, err := endpointutil.FindPort(pod, sp)
+		if err != nil {
+			continue
+		}
+		name, proto := sp.Name, sp.Protocol
+		if proto == "" {
+			proto = corev1.ProtocolTCP
+		}
+		ports = append(ports, discoveryv1.EndpointPort{Name: &name, Port: &num, Protocol: &proto, AppProtocol: copyStr(sp.AppProtocol)})
+	}
+	return ports
+}
+
+// podToEndpoint builds the endpoint for a pod address.
+func podToEndpoint(pod *corev1.Pod, svc *corev1.Service, ip, zone string) *discoveryv1.Endpoint {
+	serving := endpointutil.IsPodReady(pod)
+	terminating := pod.DeletionTimestamp != nil
+	ready := svc.Spec.PublishNotReadyAddresses || (serving && !terminating)
+	ep := &discoveryv1.Endpoint{
+		Addresses: []string{ip},
+		Conditions: discoveryv1.EndpointConditions{
+			Ready:       &ready,
+			Serving:     &serving,
+			Terminating: &terminating,
+		},
+		TargetRef: &corev1.ObjectReference{Kind: "Pod", Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID},
+	}
+	if pod.Spec.NodeName != "" {
+		ep.NodeName = copyStr(&pod.Spec.NodeName)
+	}
+	if zone != "" {
+		ep.Zone = &zone
+	}
+	if endpointutil.ShouldSetHostname(pod, svc) {
+		ep.Hostname = copyStr(&pod.Spec.Hostname)
+	}
+	return ep
+}
+
+// epKey identifies an endpoint across syncs: the pod it stands for, or
+// its address when it has no pod reference (a slice somebody edited).
+type epKey struct {
+	namespace, pod, addr string
+}
+
+func endpointID(ep *discoveryv1.Endpoint) epKey {
+	if r := ep.TargetRef; r != nil && r.Kind == "Pod" && r.Name != "" {
+		return epKey{namespace: r.Namespace, pod: r.Name}
+	}
+	return epKey{addr: strings.Join(ep.Addresses, ",")}
+}
+
+func (a epKey) less(b epKey) bool {
+	if a.namespace != b.namespace {
+		return a.namespace < b.namespace
+	}
+	if a.pod != b.pod {
+		return a.pod < b.pod
+	}
+	return a.addr < b.addr
+}
+
+// groupKey is the canonical identity of an address type and port list: the
+// ports sorted, so that two orders of the same ports share slices.
+func groupKey(addrType discoveryv1.AddressType, ports []discoveryv1.EndpointPort) string {
+	parts := make([]string, 0, len(ports))
+	for _, p := range ports {
+		parts = append(parts, strings.Join([]string{
+			deref(p.Name), string(derefProto(p.Protocol)), strconv.Itoa(int(derefInt(p.Port))), deref(p.AppProtocol),
+		}, "|"))
+	}
+	sort.Strings(parts)
+	return string(addrType) + "/" + strings.Join(parts, ";")
+}
+
+// desiredLabels returns the labels every managed slice of svc carries:
+// the Service's own labels (less the reserved ones), the service-name and
+// managed-by labels, and the headless label for headless Services.
+func desiredLabels(svc *corev1.Service) map[string]string {
+	out := make(map[string]string, len(svc.Labels)+3)
+	for k, v := range svc.Labels {
+		if isReservedLabel(k) {
+			continue
+		}
+		out[k] = v
+	}
+	if endpointutil.IsHeadless(svc) {
+		out[corev1.IsHeadlessService] = ""
+	}
+	out[discoveryv1.LabelServiceName] = svc.Name
+	out[discoveryv1.LabelManagedBy] = ControllerName
+	return out
+}
+
+func isReservedLabel(k string) bool {
+	return k == discoveryv1.LabelServiceName || k == discoveryv1.LabelManagedBy || k == corev1.IsHeadlessService
+}
+
+func copyStr(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	v := *s
+	return &v
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func derefProto(p *corev1.Protocol) corev1.Protocol {
+	if p == nil {
+		return corev1.ProtocolTCP
+	}
+	return *p
+}
+
+func derefInt(p *int32) int32 {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// endpointEqual compares two endpoints field by field. It is what the
+// reconcile spends its time in for large Services, hence not reflection.
+// A pod reference's resourceVersion is ignored.
+func endpointEqual(a, b *discoveryv1.Endpoint) bool {
+	if len(a.Addresses) != len(b.Addresses) {
+		return false
+	}
+	for i := range a.Addresses {
+		if a.Addresses[i] != b.Addresses[i] {
+			return false
+		}
+	}
+	if !boolPtrEqual(a.Conditions.Ready, b.Conditions.Ready) ||
+		!boolPtrEqual(a.Conditions.Serving, b.Conditions.Serving) ||
+		!boolPtrEqual(a.Conditions.Terminating, b.Conditions.Terminating) ||
+		!strPtrEqual(a.Hostname, b.Hostname) || !strPtrEqual(a.NodeName, b.NodeName) || !strPtrEqual(a.Zone, b.Zone) {
+		return false
+	}
+	if (a.TargetRef == nil) != (b.TargetRef == nil) {
+		return false
+	}
+	if a.TargetRef != nil {
+		ra, rb := *a.TargetRef, *b.TargetRef
+		ra.ResourceVersion, rb.ResourceVersion = "", ""
+		if ra != rb {
+			return false
+		}
+	}
+	if a.Hints != nil || b.Hints != nil {
+		if !apiequality.Semantic.DeepEqual(a.Hints, b.Hints) {
+			return false
+		}
+	}
+	return len(a.DeprecatedTopology) == 0 && len(b.DeprecatedTopology) == 0 ||
+		apiequality.Semantic.DeepEqual(a.DeprecatedTopology, b.DeprecatedTopology)
+}
+
+func boolPtrEqual(a, b *bool) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
+
+func strPtrEqual(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
+}
