@@ -1,0 +1,223 @@
+package endpoints
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/svcnet/svcnet/pkg/server/servertest"
+)
+
+// harness is a control plane with the controller under test running.
+type harness struct {
+	t      testing.TB
+	ctx    context.Context
+	client kubernetes.Interface
+	ns     string
+	// poll is how often eventually checks; benchmarks shorten it so that
+	// it does not dominate what they measure.
+	poll time.Duration
+}
+
+func startHarness(t testing.TB, mut func(*Config)) *harness {
+	t.Helper()
+	ts := servertest.Start(t, servertest.WithoutControllers())
+	ctx, cancel := context.WithCancel(context.Background())
+	factory := informers.NewSharedInformerFactory(ts.Client, 0)
+	cfg := Config{Client: ts.Client, Informers: factory, Logger: testLogger()}
+	if mut != nil {
+		mut(&cfg)
+	}
+	ctl, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	factory.Start(ctx.Done())
+	done := make(chan struct{})
+	go func() { defer close(done); ctl.Run(ctx, 2) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		factory.Shutdown()
+	})
+	return &harness{t: t, ctx: ctx, client: ts.Client, ns: "default", poll: 50 * time.Millisecond}
+}
+
+func testLogger() *slog.Logger {
+	if os.Getenv("SVCNET_TEST_LOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func (h *harness) createService(name string, mut ...func(*corev1.Service)) *corev1.Service {
+	h.t.Helper()
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: h.ns},
+		Spec: corev1.ServiceSpec{
+			Selector: map[string]string{"app": name},
+			Ports:    []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(8080)}},
+		},
+	}
+	for _, m := range mut {
+		m(svc)
+	}
+	out, err := h.client.CoreV1().Services(h.ns).Create(h.ctx, svc, metav1.CreateOptions{})
+	if err != nil {
+		h.t.Fatalf("creating service %s: %v", name, err)
+	}
+	return out
+}
+
+// podSpec is what a test pod looks like; ip "" leaves it without status.
+type podSpec struct {
+	name, app, ip, node string
+	ready               bool
+	mut                 func(*corev1.Pod)
+}
+
+// createPod creates a pod and, as the node agent would, sets its status:
+// Running with the IP and the Ready condition.
+func (h *harness) createPod(ps podSpec) *corev1.Pod {
+	h.t.Helper()
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: ps.name, Namespace: h.ns, Labels: map[string]string{"app": ps.app}},
+		Spec: corev1.PodSpec{
+			NodeName: ps.node,
+			Containers: []corev1.Container{{Name: "c", Image: "whoami",
+				Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080, Protocol: corev1.ProtocolTCP}}}},
+		},
+	}
+	if ps.mut != nil {
+		ps.mut(pod)
+	}
+	out, err := h.client.CoreV1().Pods(h.ns).Create(h.ctx, pod, metav1.CreateOptions{})
+	if err != nil {
+		h.t.Fatalf("creating pod %s: %v", ps.name, err)
+	}
+	if ps.ip == "" {
+		return out
+	}
+	return h.setStatus(out, ps.ip, ps.ready)
+}
+
+func (h *harness) setStatus(pod *corev1.Pod, ip string, ready bool) *corev1.Pod {
+	h.t.Helper()
+	for attempt := 0; ; attempt++ {
+		cur, err := h.client.CoreV1().Pods(h.ns).Get(h.ctx, pod.Name, metav1.GetOptions{})
+		if err != nil {
+			h.t.Fatalf("reading pod %s: %v", pod.Name, err)
+		}
+		status := corev1.ConditionFalse
+		if ready {
+			status = corev1.ConditionTrue
+		}
+		cur.Status.Phase = corev1.PodRunning
+		cur.Status.PodIP = ip
+		cur.Status.PodIPs = []corev1.PodIP{{IP: ip}}
+		cur.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: status,
+			LastTransitionTime: metav1.NewTime(time.Now())}}
+		out, err := h.client.CoreV1().Pods(h.ns).UpdateStatus(h.ctx, cur, metav1.UpdateOptions{})
+		if err == nil {
+			return out
+		}
+		if attempt > 5 {
+			h.t.Fatalf("setting status of pod %s: %v", pod.Name, err)
+		}
+	}
+}
+
+// createPods creates n ready pods app-0..app-(n-1) in parallel.
+func (h *harness) createPods(app string, n int) {
+	h.t.Helper()
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				h.createPod(podSpec{name: fmt.Sprintf("%s-%d", app, i), app: app,
+					ip: fmt.Sprintf("10.244.%d.%d", i/250, i%250+1), ready: true})
+			}
+		}()
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+}
+
+// endpoints reads the Endpoints object of a Service; nil when absent.
+func (h *harness) endpoints(svc string) *corev1.Endpoints {
+	h.t.Helper()
+	ep, err := h.client.CoreV1().Endpoints(h.ns).Get(h.ctx, svc, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		h.t.Fatalf("reading endpoints %s: %v", svc, err)
+	}
+	return ep
+}
+
+// addresses maps pod name to "ready" or "notready" and its ports.
+func (h *harness) addresses(svc string) map[string]string {
+	out := map[string]string{}
+	ep := h.endpoints(svc)
+	if ep == nil {
+		return out
+	}
+	for _, ss := range ep.Subsets {
+		var ports []string
+		for _, p := range ss.Ports {
+			ports = append(ports, fmt.Sprintf("%s:%d", p.Name, p.Port))
+		}
+		for _, a := range ss.Addresses {
+			out[a.TargetRef.Name] = fmt.Sprintf("ready %s %v", a.IP, ports)
+		}
+		for _, a := range ss.NotReadyAddresses {
+			out[a.TargetRef.Name] = fmt.Sprintf("notready %s %v", a.IP, ports)
+		}
+	}
+	return out
+}
+
+// eventually polls cond until it returns "" or the deadline passes.
+func (h *harness) eventually(what string, cond func() string) {
+	h.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		if last = cond(); last == "" {
+			return
+		}
+		time.Sleep(h.poll)
+	}
+	h.t.Fatalf("%s: not reached within 30s: %s", what, last)
+}
+
+// settle waits until cond has held for the given quiet period, to check
+// that something does NOT happen afterwards.
+func (h *harness) consistently(what string, d time.Duration, cond func() string) {
+	h.t.Helper()
+	end := time.Now().Add(d)
+	for time.Now().Before(end) {
+		if msg := cond(); msg != "" {
+			h.t.Fatalf("%s: %s", what, msg)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
