@@ -167,4 +167,3 @@ func sizes(slices []*discoveryv1.EndpointSlice) []int {
 	sort.Sort(sort.Reverse(sort.IntSlice(out)))
 	return out
 }
-

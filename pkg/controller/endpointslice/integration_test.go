@@ -191,6 +191,30 @@ func TestIntegrationServiceKinds(t *testing.T) {
 		})
 	})
 
+	t.Run("zone from the node", func(t *testing.T) {
+		node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "zoned", Labels: map[string]string{corev1.LabelTopologyZone: "zone-a"}}}
+		if _, err := h.client.CoreV1().Nodes().Create(h.ctx, node, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("creating node: %v", err)
+		}
+		h.createService("zn")
+		h.createPod(podSpec{name: "zn-1", app: "zn", ip: "10.244.1.9", node: "zoned", ready: true})
+		zoneIs := func(want string) func() string {
+			return func() string {
+				ep, ok := h.endpointsOf("zn")["zn-1"]
+				if !ok || ep.Zone == nil || *ep.Zone != want {
+					return fmt.Sprintf("endpoint %+v", ep)
+				}
+				return ""
+			}
+		}
+		h.eventually("zone-a", zoneIs("zone-a"))
+		patch := []byte(`{"metadata":{"labels":{"topology.kubernetes.io/zone":"zone-b"}}}`)
+		if _, err := h.client.CoreV1().Nodes().Patch(h.ctx, "zoned", types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+			t.Fatalf("relabelling node: %v", err)
+		}
+		h.eventually("zone follows the node", zoneIs("zone-b"))
+	})
+
 	t.Run("labels copied", func(t *testing.T) {
 		h.createService("lab", func(s *corev1.Service) { s.Labels = map[string]string{"team": "a"} })
 		h.eventually("service labels on the slice", func() string {

@@ -99,7 +99,7 @@ func Reconcile(in Input) Plan {
 			plan.Delete = append(plan.Delete, s)
 			continue
 		}
-		key := groupKey(s.AddressType, s.Ports)
+		key := endpointutil.PortsKey(s.AddressType, s.Ports)
 		if groups[key] == nil {
 			plan.Delete = append(plan.Delete, s)
 			continue
@@ -135,7 +135,7 @@ func placeGroup(plan *Plan, w *writer, g *group, states []*sliceState, max int) 
 				continue
 			}
 			placed[id] = true
-			if !endpointEqual(want, cur) {
+			if !endpointutil.EndpointEqual(want, cur) {
 				st.changed = true
 			}
 			st.eps = append(st.eps, *want)

@@ -7,6 +7,8 @@
 //     targetPort means on a given pod (FindPort);
 //   - when a pod change matters to endpoints at all (EndpointChanged), so
 //     informer callbacks enqueue only useful work;
+//   - the identity of a slice's address type and port list (PortsKey) and
+//     a fast endpoint comparison (EndpointEqual);
 //   - the last-change-trigger-time bookkeeping that feeds network
 //     programming latency (TriggerTimeTracker);
 //   - the record of the controller's own EndpointSlice writes that tells a
