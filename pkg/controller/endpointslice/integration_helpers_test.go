@@ -91,6 +91,14 @@ type podSpec struct {
 // Running with the IP and the Ready condition.
 func (h *harness) createPod(ps podSpec) *corev1.Pod {
 	h.t.Helper()
+	out, err := h.tryCreatePod(ps)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return out
+}
+
+func (h *harness) tryCreatePod(ps podSpec) (*corev1.Pod, error) {
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: ps.name, Namespace: h.ns, Labels: map[string]string{"app": ps.app}},
 		Spec: corev1.PodSpec{
@@ -104,20 +112,29 @@ func (h *harness) createPod(ps podSpec) *corev1.Pod {
 	}
 	out, err := h.client.CoreV1().Pods(h.ns).Create(h.ctx, pod, metav1.CreateOptions{})
 	if err != nil {
-		h.t.Fatalf("creating pod %s: %v", ps.name, err)
+		return nil, fmt.Errorf("creating pod %s: %w", ps.name, err)
 	}
 	if ps.ip == "" {
-		return out
+		return out, nil
 	}
-	return h.setStatus(out, ps.ip, ps.ready)
+	return h.trySetStatus(out.Name, ps.ip, ps.ready)
 }
 
+// setStatus sets a pod's status as the node agent would.
 func (h *harness) setStatus(pod *corev1.Pod, ip string, ready bool) *corev1.Pod {
 	h.t.Helper()
+	out, err := h.trySetStatus(pod.Name, ip, ready)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return out
+}
+
+func (h *harness) trySetStatus(name, ip string, ready bool) (*corev1.Pod, error) {
 	for attempt := 0; ; attempt++ {
-		cur, err := h.client.CoreV1().Pods(h.ns).Get(h.ctx, pod.Name, metav1.GetOptions{})
+		cur, err := h.client.CoreV1().Pods(h.ns).Get(h.ctx, name, metav1.GetOptions{})
 		if err != nil {
-			h.t.Fatalf("reading pod %s: %v", pod.Name, err)
+			return nil, fmt.Errorf("reading pod %s: %w", name, err)
 		}
 		status := corev1.ConditionFalse
 		if ready {
@@ -130,26 +147,35 @@ func (h *harness) setStatus(pod *corev1.Pod, ip string, ready bool) *corev1.Pod 
 			LastTransitionTime: metav1.NewTime(time.Now())}}
 		out, err := h.client.CoreV1().Pods(h.ns).UpdateStatus(h.ctx, cur, metav1.UpdateOptions{})
 		if err == nil {
-			return out
+			return out, nil
 		}
 		if attempt > 5 {
-			h.t.Fatalf("setting status of pod %s: %v", pod.Name, err)
+			return nil, fmt.Errorf("setting status of pod %s: %w", name, err)
 		}
 	}
 }
 
-// createPods creates n ready pods app-0..app-(n-1) in parallel.
+// createPods creates n ready pods app-0..app-(n-1), eight at a time.
 func (h *harness) createPods(app string, n int) {
 	h.t.Helper()
-	var wg sync.WaitGroup
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+	)
 	work := make(chan int)
 	for range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				h.createPod(podSpec{name: fmt.Sprintf("%s-%d", app, i), app: app,
+				_, err := h.tryCreatePod(podSpec{name: fmt.Sprintf("%s-%d", app, i), app: app,
 					ip: fmt.Sprintf("10.244.%d.%d", i/250, i%250+1), ready: true})
+				mu.Lock()
+				if err != nil && first == nil {
+					first = err
+				}
+				mu.Unlock()
 			}
 		}()
 	}
@@ -158,6 +184,9 @@ func (h *harness) createPods(app string, n int) {
 	}
 	close(work)
 	wg.Wait()
+	if first != nil {
+		h.t.Fatal(first)
+	}
 }
 
 // slicesOf lists the controller's slices for a Service.
