@@ -180,6 +180,18 @@ func TestReconcile(t *testing.T) {
 	}
 }
 
+func TestReconcileNoPods(t *testing.T) {
+	svc := newService("w")
+	ep, action := Reconcile(Input{Service: svc})
+	if action != ActionCreate || len(ep.Subsets) != 0 {
+		t.Fatalf("no pods: action %v subsets %v", action, ep.Subsets)
+	}
+	ep.ResourceVersion = "1"
+	if _, action := Reconcile(Input{Service: svc, Current: ep}); action != ActionNone {
+		t.Errorf("no pods, existing empty Endpoints: action %v", action)
+	}
+}
+
 func TestTruncate(t *testing.T) {
 	many := func(n int, mut ...func(*corev1.Pod)) []*corev1.Pod {
 		out := make([]*corev1.Pod, n)
