@@ -122,7 +122,7 @@ func (s *Server) reconcileAPIEndpoints(ctx context.Context) error {
 		}},
 	} {
 		reg := s.set.Registry(item.resource)
-		_, err := reg.Create(ctx, item.obj, generic.CreateOptions{})
+		_, err := reg.Create(ctx, item.obj, generic.CreateOptions{Trusted: true})
 		if apierrors.IsAlreadyExists(err) {
 			_, _, err = reg.Update(ctx, "default", "kubernetes", func(_ context.Context, cur runtime.Object) (runtime.Object, error) {
 				return item.apply(cur), nil

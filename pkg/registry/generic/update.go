@@ -29,8 +29,9 @@ const (
 	// StatusSubresource updates only status (and metadata labels,
 	// annotations, finalizers and owner references, as Kubernetes allows).
 	StatusSubresource
-	// AllFields updates spec and status together; the server's own internal
-	// writers use it.
+	// AllFields updates spec and status together, without the strategy's
+	// update validation; only the server's own trusted writers (binding,
+	// finalize, bootstrap) use it.
 	AllFields
 )
 
@@ -73,7 +74,7 @@ func (r *Registry) update(ctx context.Context, namespace, name string, transform
 	var deleted runtime.Object
 	out, err := r.c.Store.Update(ctx, key, func(cur runtime.Object) (runtime.Object, []storage.Op, error) {
 		deleted = nil
-		obj, err := transform(ctx, cur)
+		obj, err := transform(ctx, cur.DeepCopyObject())
 		if err != nil {
 			return nil, nil, err
 		}
@@ -190,11 +191,12 @@ func (r *Registry) prepareUpdate(ctx context.Context, obj, cur runtime.Object, o
 	}
 	errs := apivalidation.ValidateObjectMetaAccessorUpdate(acc, curAcc, field.NewPath("metadata"))
 	errs = append(errs, apivalidation.ValidateObjectMetaAccessor(acc, r.c.Namespaced, r.c.NameValidation, field.NewPath("metadata"))...)
-	if opts.Subresource == StatusSubresource {
+	switch opts.Subresource {
+	case StatusSubresource:
 		if opts.StatusValidate != nil {
 			errs = append(errs, opts.StatusValidate(obj, cur)...)
 		}
-	} else {
+	case MainResource:
 		errs = append(errs, r.c.Strategy.ValidateUpdate(ctx, obj, cur)...)
 	}
 	if len(errs) > 0 {

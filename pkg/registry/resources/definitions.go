@@ -11,7 +11,12 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	appsapi "github.com/svcnet/svcnet/pkg/apis/apps"
+	coordapi "github.com/svcnet/svcnet/pkg/apis/coordination"
 	coreapi "github.com/svcnet/svcnet/pkg/apis/core"
+	discoveryapi "github.com/svcnet/svcnet/pkg/apis/discovery"
+	eventsapi "github.com/svcnet/svcnet/pkg/apis/events"
+	networkingapi "github.com/svcnet/svcnet/pkg/apis/networking"
 	"github.com/svcnet/svcnet/pkg/registry/generic"
 	"github.com/svcnet/svcnet/pkg/registry/service"
 )
@@ -56,11 +61,11 @@ func definitions(alloc *service.Allocator) []def {
 	return []def{
 		{gv: coreGV, kind: "Namespace", plural: "namespaces", singular: "namespace", short: []string{"ns"},
 			newFunc: func() runtime.Object { return &corev1.Namespace{} }, newList: func() runtime.Object { return &corev1.NamespaceList{} },
-			strategy: typed(defaultNamespace, nil, nilValidate[*corev1.Namespace], nilUpdate[*corev1.Namespace]),
+			strategy: typed(coreapi.PrepareNamespaceForCreate, func(n, _ *corev1.Namespace) { coreapi.DefaultNamespace(n) }, coreapi.ValidateNamespace, coreapi.ValidateNamespaceUpdate),
 			attrs:    namespaceAttrs, nameFunc: apivalidation.ValidateNamespaceName, status: true, configure: configureNamespaces},
 		{gv: coreGV, kind: "Node", plural: "nodes", singular: "node", short: []string{"no"},
 			newFunc: func() runtime.Object { return &corev1.Node{} }, newList: func() runtime.Object { return &corev1.NodeList{} },
-			strategy: typed(nil, nil, nilValidate[*corev1.Node], nilUpdate[*corev1.Node]), attrs: nodeAttrs, status: true},
+			strategy: typed(coreapi.DefaultNode, nil, coreapi.ValidateNode, coreapi.ValidateNodeUpdate), attrs: nodeAttrs, status: true},
 		{gv: coreGV, kind: "Pod", plural: "pods", singular: "pod", short: []string{"po"}, categories: allCategories, namespaced: true,
 			newFunc: func() runtime.Object { return &corev1.Pod{} }, newList: func() runtime.Object { return &corev1.PodList{} },
 			strategy: typed(coreapi.DefaultPod, nil, coreapi.ValidatePod, coreapi.ValidatePodUpdate),
@@ -72,50 +77,37 @@ func definitions(alloc *service.Allocator) []def {
 			configure: func(c *generic.Config) { c.Hooks = alloc }},
 		{gv: coreGV, kind: "Endpoints", plural: "endpoints", singular: "endpoints", short: []string{"ep"}, namespaced: true,
 			newFunc: func() runtime.Object { return &corev1.Endpoints{} }, newList: func() runtime.Object { return &corev1.EndpointsList{} },
-			strategy: typed(nil, nil, nilValidate[*corev1.Endpoints], nil), createOnUp: true},
+			strategy: typed(coreapi.DefaultEndpoints, nil, coreapi.ValidateEndpoints, coreapi.ValidateEndpointsUpdate), createOnUp: true},
 		{gv: coreGV, kind: "Event", plural: "events", singular: "event", short: []string{"ev"}, namespaced: true,
 			newFunc: func() runtime.Object { return &corev1.Event{} }, newList: func() runtime.Object { return &corev1.EventList{} },
-			strategy: typed(nil, nil, nilValidate[*corev1.Event], nil), attrs: eventAttrs, createOnUp: true},
+			strategy: typed(nil, nil, coreapi.ValidateEvent, coreapi.ValidateEventUpdate), attrs: eventAttrs, createOnUp: true},
 		{gv: coreGV, kind: "ConfigMap", plural: "configmaps", singular: "configmap", short: []string{"cm"}, namespaced: true,
 			newFunc: func() runtime.Object { return &corev1.ConfigMap{} }, newList: func() runtime.Object { return &corev1.ConfigMapList{} },
-			strategy: typed(nil, nil, nilValidate[*corev1.ConfigMap], nil)},
+			strategy: typed(nil, nil, coreapi.ValidateConfigMap, coreapi.ValidateConfigMapUpdate)},
 		{gv: discoveryGV, kind: "EndpointSlice", plural: "endpointslices", singular: "endpointslice", namespaced: true,
 			newFunc: func() runtime.Object { return &discoveryv1.EndpointSlice{} }, newList: func() runtime.Object { return &discoveryv1.EndpointSliceList{} },
-			strategy:   typed(nilDefault[*discoveryv1.EndpointSlice], nil, nilValidate[*discoveryv1.EndpointSlice], nilUpdate[*discoveryv1.EndpointSlice]),
+			strategy:   typed(discoveryapi.DefaultEndpointSlice, nil, discoveryapi.ValidateEndpointSlice, discoveryapi.ValidateEndpointSliceUpdate),
 			generation: true},
 		{gv: appsGV, kind: "Deployment", plural: "deployments", singular: "deployment", short: []string{"deploy"}, categories: allCategories, namespaced: true,
 			newFunc: func() runtime.Object { return &appsv1.Deployment{} }, newList: func() runtime.Object { return &appsv1.DeploymentList{} },
-			strategy: typed(nilDefault[*appsv1.Deployment], nil, nilValidate[*appsv1.Deployment], nilUpdate[*appsv1.Deployment]),
+			strategy: typed(appsapi.DefaultDeployment, nil, appsapi.ValidateDeployment, appsapi.ValidateDeploymentUpdate),
 			status:   true, generation: true},
 		{gv: appsGV, kind: "ReplicaSet", plural: "replicasets", singular: "replicaset", short: []string{"rs"}, categories: allCategories, namespaced: true,
 			newFunc: func() runtime.Object { return &appsv1.ReplicaSet{} }, newList: func() runtime.Object { return &appsv1.ReplicaSetList{} },
-			strategy: typed(nilDefault[*appsv1.ReplicaSet], nil, nilValidate[*appsv1.ReplicaSet], nilUpdate[*appsv1.ReplicaSet]),
+			strategy: typed(appsapi.DefaultReplicaSet, nil, appsapi.ValidateReplicaSet, appsapi.ValidateReplicaSetUpdate),
 			attrs:    replicaSetAttrs, status: true, generation: true},
 		{gv: coordGV, kind: "Lease", plural: "leases", singular: "lease", namespaced: true,
 			newFunc: func() runtime.Object { return &coordinationv1.Lease{} }, newList: func() runtime.Object { return &coordinationv1.LeaseList{} },
-			strategy: typed(nil, nil, nilValidate[*coordinationv1.Lease], nil), createOnUp: true},
+			strategy: typed(nil, nil, coordapi.ValidateLease, coordapi.ValidateLeaseUpdate), createOnUp: true},
 		{gv: eventsGV, kind: "Event", plural: "events", singular: "event", short: []string{"ev"}, namespaced: true,
 			newFunc: func() runtime.Object { return &eventsv1.Event{} }, newList: func() runtime.Object { return &eventsv1.EventList{} },
-			strategy: typed(nil, nil, nilValidate[*eventsv1.Event], nil), attrs: eventsV1Attrs, createOnUp: true},
+			strategy: typed(nil, nil, eventsapi.ValidateEvent, eventsapi.ValidateEventUpdate), attrs: eventsV1Attrs, createOnUp: true},
 		{gv: networkingGV, kind: "ServiceCIDR", plural: "servicecidrs", singular: "servicecidr",
 			newFunc: func() runtime.Object { return &networkingv1.ServiceCIDR{} }, newList: func() runtime.Object { return &networkingv1.ServiceCIDRList{} },
-			strategy: typed(nil, nil, nilValidate[*networkingv1.ServiceCIDR], nilUpdate[*networkingv1.ServiceCIDR]), status: true},
+			strategy: typed(nil, nil, networkingapi.ValidateServiceCIDR, networkingapi.ValidateServiceCIDRUpdate), status: true},
 		{gv: networkingGV, kind: "IPAddress", plural: "ipaddresses", singular: "ipaddress", short: []string{"ip"},
 			newFunc: func() runtime.Object { return &networkingv1.IPAddress{} }, newList: func() runtime.Object { return &networkingv1.IPAddressList{} },
-			strategy: typed(nil, nil, nilValidate[*networkingv1.IPAddress], nilUpdate[*networkingv1.IPAddress]),
+			strategy: typed(nil, nil, networkingapi.ValidateIPAddress, networkingapi.ValidateIPAddressUpdate),
 			nameFunc: func(string, bool) []string { return nil }},
-	}
-}
-
-// TEMPORARY: placeholders until pkg/apis provides these validators.
-func nilValidate[T runtime.Object](T) field.ErrorList  { return nil }
-func nilUpdate[T runtime.Object](T, T) field.ErrorList { return nil }
-func nilDefault[T runtime.Object](T)                   {}
-func defaultNamespace(ns *corev1.Namespace) {
-	if len(ns.Spec.Finalizers) == 0 {
-		ns.Spec.Finalizers = []corev1.FinalizerName{corev1.FinalizerKubernetes}
-	}
-	if ns.Status.Phase == "" {
-		ns.Status.Phase = corev1.NamespaceActive
 	}
 }

@@ -4,11 +4,11 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	appsapi "github.com/svcnet/svcnet/pkg/apis/apps"
 	coreapi "github.com/svcnet/svcnet/pkg/apis/core"
 	"github.com/svcnet/svcnet/pkg/apiserver"
 )
@@ -33,14 +33,18 @@ func (s *Set) addSubresources() {
 				"binding": {Kind: corev1.SchemeGroupVersion.WithKind("Binding"), Verbs: metav1.Verbs{"create"}, Handler: s.bindingHandler},
 			}
 		case "namespaces":
-			res.Status = noStatusChecks
+			res.Status = func(obj, old runtime.Object) field.ErrorList {
+				return coreapi.ValidateNamespaceStatusUpdate(obj.(*corev1.Namespace), old.(*corev1.Namespace))
+			}
 			res.Subresources = map[string]apiserver.SubresourceHandler{
 				"finalize": {Kind: corev1.SchemeGroupVersion.WithKind("Namespace"), Verbs: metav1.Verbs{"update"}, Handler: s.finalizeHandler},
 			}
 		case "nodes", "servicecidrs.networking.k8s.io":
 			res.Status = noStatusChecks
 		case "deployments.apps":
-			res.Status = noStatusChecks
+			res.Status = func(obj, old runtime.Object) field.ErrorList {
+				return appsapi.ValidateDeploymentStatusUpdate(obj.(*appsv1.Deployment), old.(*appsv1.Deployment))
+			}
 			res.Scale = &apiserver.ScaleAccessor{
 				Get: func(obj runtime.Object) *autoscalingv1.Scale {
 					d := obj.(*appsv1.Deployment)
@@ -49,7 +53,9 @@ func (s *Set) addSubresources() {
 				Set: func(obj runtime.Object, n int32) { obj.(*appsv1.Deployment).Spec.Replicas = &n },
 			}
 		case "replicasets.apps":
-			res.Status = noStatusChecks
+			res.Status = func(obj, old runtime.Object) field.ErrorList {
+				return appsapi.ValidateReplicaSetStatusUpdate(obj.(*appsv1.ReplicaSet), old.(*appsv1.ReplicaSet))
+			}
 			res.Scale = &apiserver.ScaleAccessor{
 				Get: func(obj runtime.Object) *autoscalingv1.Scale {
 					rs := obj.(*appsv1.ReplicaSet)
@@ -59,7 +65,6 @@ func (s *Set) addSubresources() {
 			}
 		}
 	}
-	_ = networkingv1.SchemeGroupVersion
 }
 
 // scaleOf builds the autoscaling/v1 Scale view of a workload.

@@ -92,6 +92,11 @@ func (ts *TestServer) start() {
 		if err == nil {
 			return
 		}
+		select {
+		case runErr := <-ts.done:
+			ts.t.Fatalf("server exited while starting: %v", runErr)
+		default:
+		}
 		if time.Now().After(deadline) {
 			ts.t.Fatalf("server not ready after 30s: %v", err)
 		}
