@@ -65,6 +65,7 @@ func newServerCommand() *cobra.Command {
 	f.StringVar(&c.NodePortRange, "service-node-port-range", server.DefaultNodePortRange, "NodePort range")
 	f.StringVar(&clusterCIDR, "cluster-cidr", server.DefaultClusterCIDR, "pod network, one /24 per node")
 	f.StringVar(&c.ClusterDomain, "cluster-domain", server.DefaultClusterDomain, "cluster DNS domain")
+	f.IntVar(&c.MaxEndpointsPerSlice, "max-endpoints-per-slice", 100, "maximum endpoints per EndpointSlice")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
 }

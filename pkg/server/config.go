@@ -44,6 +44,11 @@ type Config struct {
 	ClusterCIDR netip.Prefix
 	// ClusterDomain is the DNS domain of the cluster.
 	ClusterDomain string
+	// MaxEndpointsPerSlice caps the endpoints per EndpointSlice (0: 100).
+	MaxEndpointsPerSlice int
+	// LeaderElection tunes the controllers' leader election; zero values
+	// take client-go's usual 15s/10s/2s.
+	LeaderElection LeaderElection
 	// DisableControllers runs only the API server (integration tests that
 	// drive one controller by hand use it).
 	DisableControllers bool
@@ -95,6 +100,7 @@ func (c *Config) Validate() error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	c.LeaderElection.defaults()
 	return errors.Join(errs...)
 }
 
@@ -115,3 +121,20 @@ func defaultAdvertiseAddress() net.IP {
 // firstIP returns the first usable address of a prefix (the kubernetes
 // Service's ClusterIP).
 func firstIP(p netip.Prefix) netip.Addr { return p.Masked().Addr().Next() }
+
+// LeaderElection tunes leader election among several servers.
+type LeaderElection struct {
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+}
+
+func (l *LeaderElection) defaults() {
+	if l.LeaseDuration == 0 {
+		l.LeaseDuration = 15 * time.Second
+	}
+	if l.RenewDeadline == 0 {
+		l.RenewDeadline = 10 * time.Second
+	}
+	if l.RetryPeriod == 0 {
+		l.RetryPeriod = 2 * time.Second
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -47,8 +48,9 @@ type Server struct {
 	http     *http.Server
 	metrics  *prometheus.Registry
 
-	mu   sync.Mutex
-	done chan struct{}
+	mu      sync.Mutex
+	done    chan struct{}
+	leading atomic.Bool
 }
 
 // New prepares a control plane: credentials, etcd, storage and the API
@@ -246,6 +248,18 @@ func (s *Server) RESTConfig() (*rest.Config, error) {
 	return cfg, nil
 }
 
+// EtcdEndpoint returns the embedded etcd's client URL, or "" when the
+// server uses an external cluster.
+func (s *Server) EtcdEndpoint() string {
+	if s.etcd == nil {
+		return ""
+	}
+	return s.etcd.Endpoint
+}
+
+// Leading reports whether this server's controllers are running.
+func (s *Server) Leading() bool { return s.leading.Load() }
+
 // Bundle returns the cluster's credentials.
 func (s *Server) Bundle() *pki.Bundle { return s.bundle }
 
@@ -284,6 +298,7 @@ func (s *Server) Run(ctx context.Context) error {
 	if err := s.bootstrap(ctx); err != nil {
 		return fmt.Errorf("bootstrapping cluster objects: %w", err)
 	}
+	go s.runBackground(ctx)
 	if !s.c.DisableControllers {
 		go s.runControllers(ctx)
 	}

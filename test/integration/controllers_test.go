@@ -1,0 +1,152 @@
+package integration
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+
+	"github.com/svcnet/svcnet/pkg/server"
+	"github.com/svcnet/svcnet/pkg/server/servertest"
+	etcdstore "github.com/svcnet/svcnet/pkg/storage/etcd"
+)
+
+// markRunning sets a pod Running and Ready with an IP, as its node would.
+func markRunning(ctx context.Context, t *testing.T, ts *servertest.TestServer, name, ip string) {
+	t.Helper()
+	p, err := ts.Client.CoreV1().Pods("default").Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Status.Phase = corev1.PodRunning
+	p.Status.PodIP = ip
+	p.Status.PodIPs = []corev1.PodIP{{IP: ip}}
+	p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now()}}
+	if _, err := ts.Client.CoreV1().Pods("default").UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sliceAddresses returns the ready addresses in a service's slices.
+func sliceAddresses(ctx context.Context, ts *servertest.TestServer, svc string) ([]string, error) {
+	list, err := ts.Client.DiscoveryV1().EndpointSlices("default").List(ctx, metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=" + svc})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, s := range list.Items {
+		for _, e := range s.Endpoints {
+			if e.Conditions.Ready != nil && *e.Conditions.Ready {
+				out = append(out, e.Addresses...)
+			}
+		}
+	}
+	return out, nil
+}
+
+func waitAddresses(ctx context.Context, t *testing.T, ts *servertest.TestServer, svc string, want ...string) {
+	t.Helper()
+	err := wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, 20*time.Second, true, func(ctx context.Context) (bool, error) {
+		got, err := sliceAddresses(ctx, ts, svc)
+		if err != nil || len(got) != len(want) {
+			return false, nil
+		}
+		seen := map[string]bool{}
+		for _, a := range got {
+			seen[a] = true
+		}
+		for _, w := range want {
+			if !seen[w] {
+				return false, nil
+			}
+		}
+		ep, err := ts.Client.CoreV1().Endpoints("default").Get(ctx, svc, metav1.GetOptions{})
+		if err != nil {
+			return false, nil
+		}
+		n := 0
+		for _, ss := range ep.Subsets {
+			n += len(ss.Addresses)
+		}
+		return n == len(want), nil
+	})
+	if err != nil {
+		got, _ := sliceAddresses(ctx, ts, svc)
+		t.Fatalf("service %s: slices hold %v, want %v", svc, got, want)
+	}
+}
+
+// TestServerRunsEndpointControllers replays seed 000's promise on the
+// complete server: a service's endpoints follow its pods.
+func TestServerRunsEndpointControllers(t *testing.T) {
+	ts := servertest.Start(t)
+	ctx := testCtx(t, 2*time.Minute)
+	if _, err := ts.Client.CoreV1().Services("default").Create(ctx, svc("nginx", "", 80), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.Client.CoreV1().Pods("default").Create(ctx, pod("nginx-pod", map[string]string{"app": "nginx"}), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	markRunning(ctx, t, ts, "nginx-pod", "10.244.1.4")
+	waitAddresses(ctx, t, ts, "nginx", "10.244.1.4")
+	// Relabel the pod: it leaves the service.
+	p, _ := ts.Client.CoreV1().Pods("default").Get(ctx, "nginx-pod", metav1.GetOptions{})
+	p.Labels["app"] = "other"
+	if _, err := ts.Client.CoreV1().Pods("default").Update(ctx, p, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitAddresses(ctx, t, ts, "nginx")
+}
+
+// TestLeaderElectionOneActor runs two servers on one etcd and checks that
+// exactly one runs controllers at any time, and that the other takes over
+// when the leader stops.
+func TestLeaderElectionOneActor(t *testing.T) {
+	fast := servertest.WithConfig(func(c *server.Config) {
+		c.LeaderElection = server.LeaderElection{LeaseDuration: 3 * time.Second, RenewDeadline: 2 * time.Second, RetryPeriod: 500 * time.Millisecond}
+	})
+	etcd, err := etcdstore.StartEmbedded(context.Background(), etcdstore.EmbeddedConfig{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(etcd.Close)
+	a := servertest.Start(t, fast, servertest.WithEtcdServers(etcd.Endpoint))
+	b := servertest.Start(t, fast, servertest.WithEtcdServers(etcd.Endpoint))
+	ctx := testCtx(t, 2*time.Minute)
+	var leader, follower *servertest.TestServer
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		switch {
+		case a.Leading() && b.Leading():
+			t.Fatal("both servers lead at once")
+		case a.Leading():
+			leader, follower = a, b
+		case b.Leading():
+			leader, follower = b, a
+		}
+		return leader != nil, nil
+	})
+	if err != nil {
+		t.Fatal("no server became leader")
+	}
+	// Over a few seconds, never both.
+	for i := 0; i < 30; i++ {
+		if a.Leading() && b.Leading() {
+			t.Fatal("both servers lead at once")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if follower.Leading() {
+		t.Fatal("the follower leads while the leader runs")
+	}
+	leader.Stop()
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		return follower.Leading(), nil
+	})
+	if err != nil {
+		t.Fatal("the follower did not take over after the leader stopped")
+	}
+}
