@@ -18,7 +18,7 @@
 //     spec.finalizers through the finalize subresource; the API server
 //     deletes the namespace once no finalizers remain. Otherwise it looks
 //     again when the slowest pod's grace period should be over (within
-//     1s..15s), or after 2s.
+//     1s..5s), or after 2s.
 //
 // Pods bound to a node are deleted gracefully, as in Kubernetes: they stay
 // Terminating until the node's agent confirms they stopped (a delete with

@@ -39,7 +39,7 @@ func (r *report) empty() bool {
 // has not confirmed them stopped).
 const (
 	minRecheck     = time.Second
-	maxRecheck     = 15 * time.Second
+	maxRecheck     = 5 * time.Second
 	unknownRecheck = 2 * time.Second
 )
 
