@@ -70,7 +70,9 @@ func readySince(t time.Time) podOpt {
 	}
 }
 
-func created(t time.Time) podOpt { return func(p *corev1.Pod) { p.CreationTimestamp = metav1.NewTime(t) } }
+func created(t time.Time) podOpt {
+	return func(p *corev1.Pod) { p.CreationTimestamp = metav1.NewTime(t) }
+}
 
 func terminating() podOpt {
 	return func(p *corev1.Pod) { ts := metav1.NewTime(t0); p.DeletionTimestamp = &ts }

@@ -197,9 +197,9 @@ func TestComputeStatus(t *testing.T) {
 	rs.Spec.MinReadySeconds = 10
 	now := t0.Add(time.Minute)
 	active := []*corev1.Pod{
-		testPod("a", labeled("app", "web", "tier", "web"), readySince(t0)),                 // available
+		testPod("a", labeled("app", "web", "tier", "web"), readySince(t0)),                      // available
 		testPod("b", labeled("app", "web", "tier", "web"), readySince(now.Add(-4*time.Second))), // ready, 6s to go
-		testPod("c", labeled("app", "web"), running()),                                        // not fully labeled, not ready
+		testPod("c", labeled("app", "web"), running()),                                          // not fully labeled, not ready
 	}
 	st, wake := computeStatus(rs, active, 2, nil, now)
 	if st.Replicas != 3 || st.FullyLabeledReplicas != 2 || st.ReadyReplicas != 2 || st.AvailableReplicas != 1 || st.ObservedGeneration != 1 {
