@@ -3,6 +3,7 @@ package etcd
 import (
 	"context"
 	"sync"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -15,6 +16,14 @@ import (
 // watchChanSize buffers events between etcd and a slow HTTP client.
 const watchChanSize = 100
 
+// bookmarkInterval is how often an idle watch that asked for bookmarks gets
+// one. etcd's own progress notifications depend on server settings the
+// store cannot rely on (and RequestProgress is deferred while any watcher
+// on the shared stream is unsynced), so the watcher synthesizes them from
+// the newest revision it has delivered: every event up to it has been sent,
+// which is exactly what a bookmark promises.
+const bookmarkInterval = 5 * time.Second
+
 // etcdWatcher adapts an etcd watch channel to watch.Interface.
 type etcdWatcher struct {
 	store  *Store
@@ -22,12 +31,14 @@ type etcdWatcher struct {
 	cancel context.CancelFunc
 	result chan watch.Event
 	once   sync.Once
+	// delivered is the newest revision whose events have all been sent.
+	delivered int64
 }
 
 // Watch implements storage.Store.
 func (s *Store) Watch(ctx context.Context, prefix string, opts storage.WatchOptions) (watch.Interface, error) {
 	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
-	w := &etcdWatcher{store: s, opts: opts, cancel: cancel, result: make(chan watch.Event, watchChanSize)}
+	w := &etcdWatcher{store: s, opts: opts, cancel: cancel, result: make(chan watch.Event, watchChanSize), delivered: opts.ResourceVersion}
 	wopts := []clientv3.OpOption{clientv3.WithPrefix(), clientv3.WithPrevKV()}
 	if opts.ResourceVersion > 0 {
 		wopts = append(wopts, clientv3.WithRev(opts.ResourceVersion+1))
@@ -63,7 +74,28 @@ func (w *etcdWatcher) sendError(ctx context.Context, status *apierrors.StatusErr
 func (w *etcdWatcher) run(ctx context.Context, wch clientv3.WatchChan) {
 	defer close(w.result)
 	defer w.Stop()
-	for resp := range wch {
+	var tick <-chan time.Time
+	if w.opts.ProgressNotify && w.opts.NewObject != nil {
+		ticker := time.NewTicker(bookmarkInterval)
+		defer ticker.Stop()
+		tick = ticker.C
+	}
+	for {
+		var resp clientv3.WatchResponse
+		var ok bool
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick:
+			if w.delivered > 0 && !w.sendBookmark(ctx, w.delivered) {
+				return
+			}
+			continue
+		case resp, ok = <-wch:
+			if !ok {
+				return
+			}
+		}
 		if resp.CompactRevision != 0 {
 			w.sendError(ctx, apierrors.NewResourceExpired("too old resource version: the requested revision has been compacted"))
 			return
@@ -73,12 +105,11 @@ func (w *etcdWatcher) run(ctx context.Context, wch clientv3.WatchChan) {
 			return
 		}
 		if resp.IsProgressNotify() {
-			if w.opts.NewObject == nil {
-				continue
-			}
-			obj := w.opts.NewObject()
-			if setRV(obj, resp.Header.Revision) == nil && !w.send(ctx, watch.Event{Type: watch.Bookmark, Object: obj}) {
-				return
+			if w.opts.NewObject != nil && resp.Header.Revision > w.delivered {
+				w.delivered = resp.Header.Revision
+				if !w.sendBookmark(ctx, w.delivered) {
+					return
+				}
 			}
 			continue
 		}
@@ -91,8 +122,18 @@ func (w *etcdWatcher) run(ctx context.Context, wch clientv3.WatchChan) {
 			if ok && !w.send(ctx, out) {
 				return
 			}
+			w.delivered = ev.Kv.ModRevision
 		}
 	}
+}
+
+// sendBookmark delivers a BOOKMARK at rev.
+func (w *etcdWatcher) sendBookmark(ctx context.Context, rev int64) bool {
+	obj := w.opts.NewObject()
+	if setRV(obj, rev) != nil {
+		return true
+	}
+	return w.send(ctx, watch.Event{Type: watch.Bookmark, Object: obj})
 }
 
 // convert turns one etcd event into a watch event, applying the predicate
