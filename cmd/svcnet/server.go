@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -66,6 +67,7 @@ func newServerCommand() *cobra.Command {
 	f.StringVar(&clusterCIDR, "cluster-cidr", server.DefaultClusterCIDR, "pod network, one /24 per node")
 	f.StringVar(&c.ClusterDomain, "cluster-domain", server.DefaultClusterDomain, "cluster DNS domain")
 	f.IntVar(&c.MaxEndpointsPerSlice, "max-endpoints-per-slice", 100, "maximum endpoints per EndpointSlice")
+	f.DurationVar(&c.NodeMonitorGracePeriod, "node-monitor-grace-period", 40*time.Second, "how long a node may miss heartbeats before it turns NotReady")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
 }

@@ -44,6 +44,9 @@ type Config struct {
 	ClusterCIDR netip.Prefix
 	// ClusterDomain is the DNS domain of the cluster.
 	ClusterDomain string
+	// NodeMonitorGracePeriod is how long a node's heartbeat may be missing
+	// before it turns NotReady (0: 40s).
+	NodeMonitorGracePeriod time.Duration
 	// MaxEndpointsPerSlice caps the endpoints per EndpointSlice (0: 100).
 	MaxEndpointsPerSlice int
 	// LeaderElection tunes the controllers' leader election; zero values

@@ -10,12 +10,17 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 
 	"github.com/svcnet/svcnet/pkg/controller/endpoints"
 	"github.com/svcnet/svcnet/pkg/controller/endpointslice"
 	"github.com/svcnet/svcnet/pkg/controller/endpointslicemirroring"
+	"github.com/svcnet/svcnet/pkg/controller/gc"
+	"github.com/svcnet/svcnet/pkg/controller/namespace"
+	"github.com/svcnet/svcnet/pkg/controller/nodeipam"
+	"github.com/svcnet/svcnet/pkg/controller/nodelifecycle"
 )
 
 // LeaderElectionLease names the Lease in kube-system that elects the one
@@ -25,6 +30,7 @@ const LeaderElectionLease = "svcnet-controller-manager"
 // controllerContext is what controller starters get.
 type controllerContext struct {
 	client    kubernetes.Interface
+	metadata  metadata.Interface
 	informers informers.SharedInformerFactory
 	s         *Server
 }
@@ -56,6 +62,21 @@ func (s *Server) starters() []starter {
 		{"endpointslicemirroring", 2, func(cc controllerContext) (runner, error) {
 			return endpointslicemirroring.New(endpointslicemirroring.Config{Client: cc.client, Informers: cc.informers,
 				Logger: log.With("controller", "endpointslicemirroring"), Registerer: s.metrics})
+		}},
+		{"nodeipam", 1, func(cc controllerContext) (runner, error) {
+			return nodeipam.New(nodeipam.Config{Client: cc.client, Informers: cc.informers,
+				Logger: log.With("controller", "nodeipam"), ClusterCIDR: s.c.ClusterCIDR})
+		}},
+		{"nodelifecycle", 1, func(cc controllerContext) (runner, error) {
+			return nodelifecycle.New(nodelifecycle.Config{Client: cc.client, Informers: cc.informers,
+				Logger: log.With("controller", "nodelifecycle"), GracePeriod: s.c.NodeMonitorGracePeriod})
+		}},
+		{"namespace", 2, func(cc controllerContext) (runner, error) {
+			return namespace.New(namespace.Config{Client: cc.client, Informers: cc.informers, Metadata: cc.metadata,
+				Logger: log.With("controller", "namespace")})
+		}},
+		{"garbagecollector", 5, func(cc controllerContext) (runner, error) {
+			return gc.New(gc.Config{Client: cc.client, Metadata: cc.metadata, Logger: log.With("controller", "garbagecollector")})
 		}},
 	}
 }
@@ -92,6 +113,11 @@ func (s *Server) runControllers(ctx context.Context) {
 		s.c.Logger.Error("controllers cannot start", "err", err)
 		return
 	}
+	md, err := metadata.NewForConfig(cfg)
+	if err != nil {
+		s.c.Logger.Error("controllers cannot start", "err", err)
+		return
+	}
 	host, _ := os.Hostname()
 	id := fmt.Sprintf("%s_%s", host, uuid.NewString())
 	for ctx.Err() == nil {
@@ -111,7 +137,7 @@ func (s *Server) runControllers(ctx context.Context) {
 					s.c.Logger.Info("leading: starting controllers", "identity", id)
 					s.leading.Store(true)
 					defer s.leading.Store(false)
-					s.startControllers(lctx, client)
+					s.startControllers(lctx, client, md)
 				},
 				OnStoppedLeading: func() { s.c.Logger.Info("stopped leading", "identity", id) },
 			},
@@ -125,9 +151,9 @@ func (s *Server) runControllers(ctx context.Context) {
 }
 
 // startControllers builds and runs every controller until ctx ends.
-func (s *Server) startControllers(ctx context.Context, client kubernetes.Interface) {
+func (s *Server) startControllers(ctx context.Context, client kubernetes.Interface, md metadata.Interface) {
 	factory := informers.NewSharedInformerFactory(client, 0)
-	cc := controllerContext{client: client, informers: factory, s: s}
+	cc := controllerContext{client: client, metadata: md, informers: factory, s: s}
 	var runners []func()
 	for _, st := range s.starters() {
 		r, err := st.build(cc)

@@ -150,3 +150,39 @@ func TestLeaderElectionOneActor(t *testing.T) {
 		t.Fatal("the follower did not take over after the leader stopped")
 	}
 }
+
+// TestNamespaceDeletionRemovesContent deletes a namespace holding objects
+// and checks that the objects go, then the namespace itself.
+func TestNamespaceDeletionRemovesContent(t *testing.T) {
+	ts := servertest.Start(t)
+	ctx := testCtx(t, 2*time.Minute)
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "lab"}}
+	if _, err := ts.Client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.Client.CoreV1().Services("lab").Create(ctx, svc("web", corev1.ServiceTypeNodePort, 80), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.Client.CoreV1().ConfigMaps("lab").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cfg"}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Client.CoreV1().Namespaces().Delete(ctx, "lab", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ts.Client.CoreV1().ConfigMaps("lab").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "late"}}, metav1.CreateOptions{})
+	if err != nil {
+		wantStatus(t, err, 403, "because it is being terminated")
+	}
+	if err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := ts.Client.CoreV1().Namespaces().Get(ctx, "lab", metav1.GetOptions{})
+		return err != nil, nil
+	}); err != nil {
+		t.Fatal("namespace not removed within 60s")
+	}
+	list, err := ts.Client.CoreV1().Services("lab").List(ctx, metav1.ListOptions{})
+	if err != nil || len(list.Items) != 0 {
+		t.Fatalf("services left in the deleted namespace: %v %d", err, len(list.Items))
+	}
+	// Its service's allocations were released with it.
+	assertAllocationsMatch(t, ts, 1, 0)
+}

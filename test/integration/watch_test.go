@@ -2,8 +2,8 @@ package integration
 
 import (
 	"context"
-	"net/http"
 	"fmt"
+	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
