@@ -116,7 +116,7 @@ func schedule(pod *corev1.Pod, nodes []*corev1.Node, placed []placement) (string
 	affinity := nodeaffinity.GetRequiredNodeAffinity(pod)
 	ferr := &fitError{nodes: len(nodes), reasons: map[string]int{}}
 	type candidate struct {
-		name         string
+		name          string
 		siblings, all int
 	}
 	feasible := map[string]*candidate{}
