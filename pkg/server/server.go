@@ -50,6 +50,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	done    chan struct{}
+	ready   chan struct{}
 	leading atomic.Bool
 }
 
@@ -59,7 +60,7 @@ func New(ctx context.Context, c Config) (*Server, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	s := &Server{c: c, metrics: prometheus.NewRegistry(), done: make(chan struct{})}
+	s := &Server{c: c, metrics: prometheus.NewRegistry(), done: make(chan struct{}), ready: make(chan struct{})}
 	s.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	ln, err := net.Listen("tcp", net.JoinHostPort(c.BindAddress.String(), strconv.Itoa(c.SecurePort)))
 	if err != nil {
@@ -257,6 +258,9 @@ func (s *Server) EtcdEndpoint() string {
 	return s.etcd.Endpoint
 }
 
+// Ready is closed once the server serves and its bootstrap objects exist.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
 // Leading reports whether this server's controllers are running.
 func (s *Server) Leading() bool { return s.leading.Load() }
 
@@ -296,8 +300,12 @@ func (s *Server) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.ServeTLS(s.listener, "", "") }()
 	if err := s.bootstrap(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
 		return fmt.Errorf("bootstrapping cluster objects: %w", err)
 	}
+	close(s.ready)
 	go s.runBackground(ctx)
 	if !s.c.DisableControllers {
 		go s.runControllers(ctx)

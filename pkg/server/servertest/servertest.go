@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -86,21 +85,12 @@ func (ts *TestServer) start() {
 		ts.t.Fatalf("client config: %v", err)
 	}
 	ts.Client = kubernetes.NewForConfigOrDie(ts.Config)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		_, err := ts.Client.CoreV1().Services("default").Get(ctx, "kubernetes", metav1.GetOptions{})
-		if err == nil {
-			return
-		}
-		select {
-		case runErr := <-ts.done:
-			ts.t.Fatalf("server exited while starting: %v", runErr)
-		default:
-		}
-		if time.Now().After(deadline) {
-			ts.t.Fatalf("server not ready after 30s: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
+	select {
+	case <-s.Ready():
+	case runErr := <-ts.done:
+		ts.t.Fatalf("server exited while starting: %v", runErr)
+	case <-time.After(30 * time.Second):
+		ts.t.Fatalf("server not ready after 30s")
 	}
 }
 
