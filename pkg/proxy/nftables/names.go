@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base32"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -97,14 +98,14 @@ func namesForPort(p *model.ServicePort) portNames {
 // [a-z0-9-], so "/" separates them unambiguously and all of it is valid in
 // an nftables name.
 func portBase(n model.ServicePortName) string {
-	return fmt.Sprintf("%s/%s/%s/%s", n.Namespace, n.Name, strings.ToLower(string(n.Protocol)), n.Port)
+	return n.Namespace + "/" + n.Name + "/" + strings.ToLower(string(n.Protocol)) + "/" + n.Port
 }
 
 // endpointBase is portBase followed by "__ip/port"; IPv6 colons become
 // dots, since nftables names cannot hold colons.
 func endpointBase(p *model.ServicePort, ep *model.Endpoint) string {
 	ip := strings.ReplaceAll(ep.Addr.Addr().String(), ":", ".")
-	return fmt.Sprintf("%s__%s/%d", portBase(p.Name), ip, ep.Addr.Port())
+	return portBase(p.Name) + "__" + ip + "/" + strconv.Itoa(int(ep.Addr.Port()))
 }
 
 func endpointChainName(p *model.ServicePort, ep *model.Endpoint) string {

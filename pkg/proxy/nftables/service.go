@@ -2,6 +2,7 @@ package nftables
 
 import (
 	"fmt"
+	"net/netip"
 	"strconv"
 	"strings"
 
@@ -29,6 +30,22 @@ type portPlan struct {
 	// no endpoint: reject when the port has none anywhere, drop when only
 	// this node has none.
 	noInternal, noExternal string
+	// epChains caches endpoint chain names: hashing is a good part of a
+	// full sync's cost.
+	epChains map[netip.AddrPort]string
+}
+
+// endpointChain returns the chain name of ep.
+func (p *portPlan) endpointChain(ep *model.Endpoint) string {
+	if name, ok := p.epChains[ep.Addr]; ok {
+		return name
+	}
+	if p.epChains == nil {
+		p.epChains = map[netip.AddrPort]string{}
+	}
+	name := endpointChainName(p.sp, ep)
+	p.epChains[ep.Addr] = name
+	return name
 }
 
 func planPort(sp *model.ServicePort, eps []*model.Endpoint, node string) *portPlan {
@@ -138,7 +155,7 @@ func (w *Writer) dispatchRules(p *portPlan, chain string, eps []*model.Endpoint)
 	if p.sp.AffinityTimeout > 0 {
 		for _, ep := range eps {
 			set := affinitySetName(p.sp, ep, p.sp.AffinityTimeout)
-			rules = append(rules, rule(ipX, "saddr @"+set, "goto", endpointChainName(p.sp, ep)))
+			rules = append(rules, rule(ipX, "saddr @"+set, "goto", p.endpointChain(ep)))
 		}
 	}
 	var vmap strings.Builder
@@ -148,7 +165,7 @@ func (w *Writer) dispatchRules(p *portPlan, chain string, eps []*model.Endpoint)
 			// its own for tools that split on spaces.
 			vmap.WriteString(" , ")
 		}
-		fmt.Fprintf(&vmap, "%d : goto %s", i, endpointChainName(p.sp, ep))
+		fmt.Fprintf(&vmap, "%d : goto %s", i, p.endpointChain(ep))
 	}
 	return append(rules, rule("numgen random mod", len(eps), "vmap {", vmap.String(), "}"))
 }
@@ -222,7 +239,7 @@ func (w *Writer) writeEndpoints(o *objects, p *portPlan) {
 	}
 	ipX := w.fam.ip
 	for _, ep := range used {
-		chain := endpointChainName(p.sp, ep)
+		chain := p.endpointChain(ep)
 		rules := []ruleSpec{commented("hairpin", ipX, "saddr", ep.Addr.Addr().String(), "jump", markMasqChain)}
 		if p.sp.AffinityTimeout > 0 {
 			set := affinitySetName(p.sp, ep, p.sp.AffinityTimeout)

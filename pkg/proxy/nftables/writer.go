@@ -114,26 +114,33 @@ func (w *Writer) WriteFull(tx *knftables.Transaction, services []*model.Service,
 	tx.Add(&knftables.Table{Comment: ptr("svcnet service proxy")})
 	tx.Flush(&knftables.Table{})
 	plan := &Plan{Full: true, staleReset: true}
-	written := map[objectRef]bool{}
+	// Everything listed is stale unless written again.
+	leftover := map[objectRef]bool{}
+	for kind, names := range existing {
+		for _, name := range names {
+			leftover[objectRef{kind, name}] = true
+		}
+	}
 	record := func(o *objects) {
-		for _, c := range o.chains {
-			written[objectRef{"chain", c.name}] = true
-		}
-		for _, s := range o.sets {
-			written[objectRef{"set", s.name}] = true
-		}
-		for _, c := range o.counters {
-			written[objectRef{"counter", c}] = true
+		if len(leftover) > 0 {
+			for _, c := range o.chains {
+				delete(leftover, objectRef{"chain", c.name})
+			}
+			for _, s := range o.sets {
+				delete(leftover, objectRef{"set", s.name})
+			}
+			for _, c := range o.counters {
+				delete(leftover, objectRef{"counter", c})
+			}
 		}
 		plan.Counts = plan.Counts.plus(o.counts(), 1)
 	}
-	skel := w.writeSkeleton(tx)
-	record(skel)
+	record(w.writeSkeleton(tx))
 	for _, name := range []string{clusterIPsSet, nodePortIPsSet} {
-		written[objectRef{"set", name}] = true
+		delete(leftover, objectRef{"set", name})
 	}
 	for _, name := range []string{serviceIPsMap, serviceNodePortsMap, noEndpointServicesMap, noEndpointNodePortsMap, firewallIPsMap} {
-		written[objectRef{"map", name}] = true
+		delete(leftover, objectRef{"map", name})
 	}
 	for _, svc := range services {
 		o := w.buildService(svc)
@@ -141,12 +148,8 @@ func (w *Writer) WriteFull(tx *knftables.Transaction, services []*model.Service,
 		record(o)
 	}
 	plan.Counts.Elements += len(w.nodePortIPs)
-	for _, kind := range []string{"chain", "set", "map", "counter"} {
-		for _, name := range existing[kind] {
-			if ref := (objectRef{kind, name}); !written[ref] {
-				plan.staleAdd = append(plan.staleAdd, ref)
-			}
-		}
+	for ref := range leftover {
+		plan.staleAdd = append(plan.staleAdd, ref)
 	}
 	return plan
 }
