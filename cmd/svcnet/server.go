@@ -12,12 +12,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/svcnet/svcnet/pkg/controllermanager"
 	"github.com/svcnet/svcnet/pkg/server"
 )
 
 func newServerCommand() *cobra.Command {
 	var (
 		c           server.Config
+		cm          controllermanager.Config
 		etcd        string
 		bind        string
 		advertise   string
@@ -50,6 +52,9 @@ func newServerCommand() *cobra.Command {
 			}
 			c.ExtraSANs = sans
 			c.Logger = newLogger(logLevel)
+			cm.ClusterCIDR = c.ClusterCIDR
+			cm.Logger = c.Logger
+			c.Controllers = controllermanager.New(cm)
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			return runServer(ctx, c)
@@ -66,8 +71,8 @@ func newServerCommand() *cobra.Command {
 	f.StringVar(&c.NodePortRange, "service-node-port-range", server.DefaultNodePortRange, "NodePort range")
 	f.StringVar(&clusterCIDR, "cluster-cidr", server.DefaultClusterCIDR, "pod network, one /24 per node")
 	f.StringVar(&c.ClusterDomain, "cluster-domain", server.DefaultClusterDomain, "cluster DNS domain")
-	f.IntVar(&c.MaxEndpointsPerSlice, "max-endpoints-per-slice", 100, "maximum endpoints per EndpointSlice")
-	f.DurationVar(&c.NodeMonitorGracePeriod, "node-monitor-grace-period", 40*time.Second, "how long a node may miss heartbeats before it turns NotReady")
+	f.IntVar(&cm.MaxEndpointsPerSlice, "max-endpoints-per-slice", 100, "maximum endpoints per EndpointSlice")
+	f.DurationVar(&cm.NodeMonitorGracePeriod, "node-monitor-grace-period", 40*time.Second, "how long a node may miss heartbeats before it turns NotReady")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	return cmd
 }

@@ -1,12 +1,16 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/client-go/rest"
 
 	"github.com/svcnet/svcnet/pkg/registry/service/allocator"
 )
@@ -44,17 +48,10 @@ type Config struct {
 	ClusterCIDR netip.Prefix
 	// ClusterDomain is the DNS domain of the cluster.
 	ClusterDomain string
-	// NodeMonitorGracePeriod is how long a node's heartbeat may be missing
-	// before it turns NotReady (0: 40s).
-	NodeMonitorGracePeriod time.Duration
-	// MaxEndpointsPerSlice caps the endpoints per EndpointSlice (0: 100).
-	MaxEndpointsPerSlice int
-	// LeaderElection tunes the controllers' leader election; zero values
-	// take client-go's usual 15s/10s/2s.
-	LeaderElection LeaderElection
-	// DisableControllers runs only the API server (integration tests that
-	// drive one controller by hand use it).
-	DisableControllers bool
+	// Controllers, if set, run against this server's API (svcnet server
+	// passes the controller manager; integration tests of one controller
+	// leave it nil).
+	Controllers ControllerManager
 	// Logger receives the control plane's logs.
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now.
@@ -103,7 +100,6 @@ func (c *Config) Validate() error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	c.LeaderElection.defaults()
 	return errors.Join(errs...)
 }
 
@@ -125,19 +121,11 @@ func defaultAdvertiseAddress() net.IP {
 // Service's ClusterIP).
 func firstIP(p netip.Prefix) netip.Addr { return p.Masked().Addr().Next() }
 
-// LeaderElection tunes leader election among several servers.
-type LeaderElection struct {
-	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
-}
-
-func (l *LeaderElection) defaults() {
-	if l.LeaseDuration == 0 {
-		l.LeaseDuration = 15 * time.Second
-	}
-	if l.RenewDeadline == 0 {
-		l.RenewDeadline = 10 * time.Second
-	}
-	if l.RetryPeriod == 0 {
-		l.RetryPeriod = 2 * time.Second
-	}
+// ControllerManager runs controllers against the server's API.
+type ControllerManager interface {
+	// Run blocks until ctx ends; cfg is an admin client configuration and
+	// metrics receives the controllers' metrics.
+	Run(ctx context.Context, cfg *rest.Config, metrics prometheus.Registerer)
+	// Leading reports whether the controllers are running here.
+	Leading() bool
 }

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -48,10 +47,9 @@ type Server struct {
 	http     *http.Server
 	metrics  *prometheus.Registry
 
-	mu      sync.Mutex
-	done    chan struct{}
-	ready   chan struct{}
-	leading atomic.Bool
+	mu    sync.Mutex
+	done  chan struct{}
+	ready chan struct{}
 }
 
 // New prepares a control plane: credentials, etcd, storage and the API
@@ -262,7 +260,7 @@ func (s *Server) EtcdEndpoint() string {
 func (s *Server) Ready() <-chan struct{} { return s.ready }
 
 // Leading reports whether this server's controllers are running.
-func (s *Server) Leading() bool { return s.leading.Load() }
+func (s *Server) Leading() bool { return s.c.Controllers != nil && s.c.Controllers.Leading() }
 
 // Bundle returns the cluster's credentials.
 func (s *Server) Bundle() *pki.Bundle { return s.bundle }
@@ -307,8 +305,12 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	close(s.ready)
 	go s.runBackground(ctx)
-	if !s.c.DisableControllers {
-		go s.runControllers(ctx)
+	if s.c.Controllers != nil {
+		cfg, err := s.RESTConfig()
+		if err != nil {
+			return err
+		}
+		go s.c.Controllers.Run(ctx, cfg, s.metrics)
 	}
 	s.c.Logger.Info("API server ready", "url", s.URL(), "kubeconfig", s.bundle.KubeconfigPath)
 	select {
@@ -340,5 +342,23 @@ func (s *Server) close() {
 		s.etcd.Close()
 	} else if s.client != nil {
 		s.client.Close()
+	}
+}
+
+// runBackground runs the loops every server runs, leader or not.
+func (s *Server) runBackground(ctx context.Context) {
+	ticker := time.NewTicker(3 * time.Minute)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			// The allocation cache is a hint; refreshing it picks up what
+			// other API servers allocated and released.
+			if err := s.set.Allocator.Sync(ctx); err != nil {
+				s.c.Logger.Warn("syncing service allocations", "err", err)
+			}
+		}
 	}
 }

@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 
+	"github.com/svcnet/svcnet/pkg/controllermanager"
 	"github.com/svcnet/svcnet/pkg/server/servertest"
 )
 
@@ -107,7 +108,7 @@ func setPodRunning(t *testing.T, ts *servertest.TestServer, name, ip string) {
 // no running pod process: expose, apply, get, describe, label, get -w and
 // delete -l.
 func TestSeed000WithEmbeddedKubectl(t *testing.T) {
-	ts := servertest.Start(t)
+	ts := servertest.Start(t, servertest.WithControllers(controllermanager.New(controllermanager.Config{})))
 	k := kubectl{t: t, argv: []string{svcnetBin, "kubectl"}, kubeconfig: ts.KubeconfigPath()}
 	wantLines(t, k.must(nginxPod, "apply", "-f", "-"), `^pod/nginx-pod created$`)
 	setPodRunning(t, ts, "nginx-pod", "10.244.1.4")
@@ -208,7 +209,7 @@ func TestOlderKubectls(t *testing.T) {
 			if _, err := os.Stat(path); err != nil {
 				t.Skipf("kubectl %s not available at %s: %v", version, path, err)
 			}
-			ts := servertest.Start(t)
+			ts := servertest.Start(t, servertest.WithControllers(controllermanager.New(controllermanager.Config{})))
 			k := kubectl{t: t, argv: []string{path}, kubeconfig: ts.KubeconfigPath()}
 			wantLines(t, k.must(nginxPod, "apply", "-f", "-"), `^pod/nginx-pod created$`)
 			setPodRunning(t, ts, "nginx-pod", "10.244.2.7")

@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 
-	"github.com/svcnet/svcnet/pkg/server"
+	"github.com/svcnet/svcnet/pkg/controllermanager"
 	"github.com/svcnet/svcnet/pkg/server/servertest"
 	etcdstore "github.com/svcnet/svcnet/pkg/storage/etcd"
 )
@@ -83,7 +83,7 @@ func waitAddresses(ctx context.Context, t *testing.T, ts *servertest.TestServer,
 // TestServerRunsEndpointControllers replays seed 000's promise on the
 // complete server: a service's endpoints follow its pods.
 func TestServerRunsEndpointControllers(t *testing.T) {
-	ts := servertest.Start(t)
+	ts := servertest.Start(t, withControllers())
 	ctx := testCtx(t, 2*time.Minute)
 	if _, err := ts.Client.CoreV1().Services("default").Create(ctx, svc("nginx", "", 80), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -106,16 +106,17 @@ func TestServerRunsEndpointControllers(t *testing.T) {
 // exactly one runs controllers at any time, and that the other takes over
 // when the leader stops.
 func TestLeaderElectionOneActor(t *testing.T) {
-	fast := servertest.WithConfig(func(c *server.Config) {
-		c.LeaderElection = server.LeaderElection{LeaseDuration: 3 * time.Second, RenewDeadline: 2 * time.Second, RetryPeriod: 500 * time.Millisecond}
-	})
+	fast := func() servertest.Option {
+		return servertest.WithControllers(controllermanager.New(controllermanager.Config{
+			LeaseDuration: 3 * time.Second, RenewDeadline: 2 * time.Second, RetryPeriod: 500 * time.Millisecond}))
+	}
 	etcd, err := etcdstore.StartEmbedded(context.Background(), etcdstore.EmbeddedConfig{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(etcd.Close)
-	a := servertest.Start(t, fast, servertest.WithEtcdServers(etcd.Endpoint))
-	b := servertest.Start(t, fast, servertest.WithEtcdServers(etcd.Endpoint))
+	a := servertest.Start(t, fast(), servertest.WithEtcdServers(etcd.Endpoint))
+	b := servertest.Start(t, fast(), servertest.WithEtcdServers(etcd.Endpoint))
 	ctx := testCtx(t, 2*time.Minute)
 	var leader, follower *servertest.TestServer
 	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
@@ -154,7 +155,7 @@ func TestLeaderElectionOneActor(t *testing.T) {
 // TestNamespaceDeletionRemovesContent deletes a namespace holding objects
 // and checks that the objects go, then the namespace itself.
 func TestNamespaceDeletionRemovesContent(t *testing.T) {
-	ts := servertest.Start(t)
+	ts := servertest.Start(t, withControllers())
 	ctx := testCtx(t, 2*time.Minute)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "lab"}}
 	if _, err := ts.Client.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {

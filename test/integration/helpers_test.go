@@ -9,7 +9,15 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/svcnet/svcnet/pkg/controllermanager"
+	"github.com/svcnet/svcnet/pkg/server/servertest"
 )
+
+// withControllers runs the full controller manager in a test server.
+func withControllers() servertest.Option {
+	return servertest.WithControllers(controllermanager.New(controllermanager.Config{}))
+}
 
 // testCtx returns a context bounded for one test.
 func testCtx(t *testing.T, d time.Duration) context.Context {

@@ -42,9 +42,16 @@ func WithEtcdServers(urls ...string) Option {
 }
 
 // WithoutControllers runs only the API server, for tests that start the
-// controller under test themselves.
+// controller under test themselves. It is the default; the option stays so
+// that such tests say so.
 func WithoutControllers() Option {
-	return func(c *server.Config) { c.DisableControllers = true }
+	return func(c *server.Config) { c.Controllers = nil }
+}
+
+// WithControllers runs the given controller manager in the server (test
+// packages outside pkg/controller pass controllermanager.New(...)).
+func WithControllers(m server.ControllerManager) Option {
+	return func(c *server.Config) { c.Controllers = m }
 }
 
 // WithConfig applies an arbitrary change.

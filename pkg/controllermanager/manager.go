@@ -1,10 +1,19 @@
-package server
+// Package controllermanager runs svcnet's controllers against an API
+// server, under Lease leader election so that of several servers exactly
+// one acts. `svcnet server` runs it in-process; it only talks to the API.
+package controllermanager
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net/netip"
 	"os"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/client-go/rest"
 
 	"github.com/google/uuid"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -23,6 +32,52 @@ import (
 	"github.com/svcnet/svcnet/pkg/controller/nodelifecycle"
 )
 
+// Config configures the controllers.
+type Config struct {
+	// ClusterCIDR is the pod network node IPAM splits into /24s.
+	ClusterCIDR netip.Prefix
+	// MaxEndpointsPerSlice caps the endpoints per EndpointSlice (0: 100).
+	MaxEndpointsPerSlice int
+	// NodeMonitorGracePeriod is how long a node's heartbeat may be missing
+	// before it turns NotReady (0: 40s).
+	NodeMonitorGracePeriod time.Duration
+	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election;
+	// zero values take client-go's usual 15s/10s/2s.
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+	// Logger receives the controllers' logs.
+	Logger *slog.Logger
+}
+
+// Manager runs the controllers while it holds the leader Lease.
+type Manager struct {
+	c       Config
+	leading atomic.Bool
+	metrics prometheus.Registerer
+}
+
+// New returns a Manager.
+func New(c Config) *Manager {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.LeaseDuration == 0 {
+		c.LeaseDuration = 15 * time.Second
+	}
+	if c.RenewDeadline == 0 {
+		c.RenewDeadline = 10 * time.Second
+	}
+	if c.RetryPeriod == 0 {
+		c.RetryPeriod = 2 * time.Second
+	}
+	if !c.ClusterCIDR.IsValid() {
+		c.ClusterCIDR = netip.MustParsePrefix("10.244.0.0/16")
+	}
+	return &Manager{c: c}
+}
+
+// Leading reports whether this manager's controllers are running.
+func (s *Manager) Leading() bool { return s.leading.Load() }
+
 // LeaderElectionLease names the Lease in kube-system that elects the one
 // server whose controllers act.
 const LeaderElectionLease = "svcnet-controller-manager"
@@ -32,7 +87,6 @@ type controllerContext struct {
 	client    kubernetes.Interface
 	metadata  metadata.Interface
 	informers informers.SharedInformerFactory
-	s         *Server
 }
 
 // runner is a constructed controller.
@@ -48,7 +102,7 @@ type starter struct {
 }
 
 // starters lists the controllers the server runs when it leads.
-func (s *Server) starters() []starter {
+func (s *Manager) starters() []starter {
 	log := s.c.Logger
 	return []starter{
 		{"endpointslice", 5, func(cc controllerContext) (runner, error) {
@@ -81,33 +135,12 @@ func (s *Server) starters() []starter {
 	}
 }
 
-// runBackground runs the loops every server runs, leader or not.
-func (s *Server) runBackground(ctx context.Context) {
-	ticker := time.NewTicker(3 * time.Minute)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-			// The allocation cache is a hint; refreshing it picks up what
-			// other API servers allocated and released.
-			if err := s.set.Allocator.Sync(ctx); err != nil {
-				s.c.Logger.Warn("syncing service allocations", "err", err)
-			}
-		}
-	}
-}
-
-// runControllers campaigns for leadership through a Lease and runs the
-// controllers while it leads, until ctx ends. Losing the lease stops the
-// controllers, and the server campaigns again.
-func (s *Server) runControllers(ctx context.Context) {
-	cfg, err := s.RESTConfig()
-	if err != nil {
-		s.c.Logger.Error("controllers cannot start", "err", err)
-		return
-	}
+// Run campaigns for leadership through a Lease and runs the controllers
+// while it leads, until ctx ends. Losing the lease stops the controllers,
+// and the manager campaigns again. metrics receives the controllers'
+// metrics.
+func (s *Manager) Run(ctx context.Context, cfg *rest.Config, metrics prometheus.Registerer) {
+	s.metrics = metrics
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		s.c.Logger.Error("controllers cannot start", "err", err)
@@ -127,9 +160,9 @@ func (s *Server) runControllers(ctx context.Context) {
 				Client:     client.CoordinationV1(),
 				LockConfig: resourcelock.ResourceLockConfig{Identity: id},
 			},
-			LeaseDuration:   s.c.LeaderElection.LeaseDuration,
-			RenewDeadline:   s.c.LeaderElection.RenewDeadline,
-			RetryPeriod:     s.c.LeaderElection.RetryPeriod,
+			LeaseDuration:   s.c.LeaseDuration,
+			RenewDeadline:   s.c.RenewDeadline,
+			RetryPeriod:     s.c.RetryPeriod,
 			ReleaseOnCancel: true,
 			Name:            LeaderElectionLease,
 			Callbacks: leaderelection.LeaderCallbacks{
@@ -151,9 +184,9 @@ func (s *Server) runControllers(ctx context.Context) {
 }
 
 // startControllers builds and runs every controller until ctx ends.
-func (s *Server) startControllers(ctx context.Context, client kubernetes.Interface, md metadata.Interface) {
+func (s *Manager) startControllers(ctx context.Context, client kubernetes.Interface, md metadata.Interface) {
 	factory := informers.NewSharedInformerFactory(client, 0)
-	cc := controllerContext{client: client, metadata: md, informers: factory, s: s}
+	cc := controllerContext{client: client, metadata: md, informers: factory}
 	var runners []func()
 	for _, st := range s.starters() {
 		r, err := st.build(cc)
