@@ -58,7 +58,7 @@ type Config struct {
 	// ForwardTimeout bounds one exchange with one upstream
 	// (forward.DefaultTimeout).
 	ForwardTimeout time.Duration
-	// QueryTimeout bounds the handling of one query, forwarding included
+	// QueryTimeout bounds the forwarding of one query over all upstreams
 	// (DefaultQueryTimeout).
 	QueryTimeout time.Duration
 	// NSService is the namespace/name of the Service fronting the cluster

@@ -68,21 +68,28 @@ type serviceView struct {
 type endpoint struct {
 	addr     netip.Addr
 	hostname string
-	ports    []object.Port // the ports of the slice it came from
+	slice    *object.EndpointSlice // the slice it came from, for its ports
 }
 
 // ptrRef is one PTR target: the Service itself (endpoint false), or one of
-// its endpoints labelled hostname (dashed address when empty).
+// its ready endpoints, whose label is found in the Service's view.
 type ptrRef struct {
 	st       *serviceState
-	hostname string
 	endpoint bool
 }
 
-// ptrRefs keeps the usual single reference inline.
+// ptrRefs keeps the usual single reference inline; an address rarely
+// belongs to more than one Service.
 type ptrRefs struct {
 	first ptrRef
-	more  []ptrRef
+	more  *[]ptrRef
+}
+
+func (r ptrRefs) all() []ptrRef {
+	if r.more == nil {
+		return []ptrRef{r.first}
+	}
+	return append([]ptrRef{r.first}, *r.more...)
 }
 
 // IndexStats counts what an Index holds.
@@ -285,7 +292,7 @@ func mergeEndpoints(bySlice map[string]*object.EndpointSlice, allReady bool) []e
 		s := bySlice[name]
 		for _, e := range s.Endpoints {
 			if e.Ready || allReady {
-				out = append(out, endpoint{addr: e.Addr, hostname: e.Hostname, ports: s.Ports})
+				out = append(out, endpoint{addr: e.Addr, hostname: e.Hostname, slice: s})
 			}
 		}
 	}
@@ -303,7 +310,7 @@ func (x *Index) linkPTR(st *serviceState, v *serviceView) {
 		x.addPTR(a, ptrRef{st: st})
 	}
 	for _, e := range v.endpoints {
-		x.addPTR(e.addr, ptrRef{st: st, hostname: e.hostname, endpoint: true})
+		x.addPTR(e.addr, ptrRef{st: st, endpoint: true})
 	}
 }
 
@@ -325,7 +332,10 @@ func (x *Index) addPTR(a netip.Addr, r ptrRef) {
 		x.ptr[a] = ptrRefs{first: r}
 		return
 	}
-	refs.more = append(refs.more, r)
+	if refs.more == nil {
+		refs.more = new([]ptrRef)
+	}
+	*refs.more = append(*refs.more, r)
 	x.ptr[a] = refs
 }
 
@@ -341,15 +351,14 @@ func (x *Index) removePTR(a netip.Addr, st *serviceState) {
 		}
 		return
 	}
-	all := append([]ptrRef{refs.first}, refs.more...)
-	all = slices.DeleteFunc(all, func(r ptrRef) bool { return r.st == st })
+	all := slices.DeleteFunc(refs.all(), func(r ptrRef) bool { return r.st == st })
 	if len(all) == 0 {
 		delete(x.ptr, a)
 		return
 	}
 	refs = ptrRefs{first: all[0]}
-	if len(all) > 1 {
-		refs.more = all[1:]
+	if rest := all[1:]; len(rest) > 0 {
+		refs.more = &rest
 	}
 	x.ptr[a] = refs
 }

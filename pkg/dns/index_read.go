@@ -1,6 +1,9 @@
 package dns
 
-import "net/netip"
+import (
+	"net/netip"
+	"slices"
+)
 
 // service returns the view of a Service, or nil when no such Service
 // exists (slices alone do not make a Service).
@@ -55,15 +58,30 @@ func (x *Index) reverse(a netip.Addr) []ptrTarget {
 	if !ok {
 		return nil
 	}
-	out := make([]ptrTarget, 0, 1+len(refs.more))
-	for _, r := range append([]ptrRef{refs.first}, refs.more...) {
+	all := refs.all()
+	out := make([]ptrTarget, 0, len(all))
+	for _, r := range all {
 		t := ptrTarget{ns: r.st.ns, name: r.st.name}
 		if r.endpoint {
-			t.label = endpointLabel(r.hostname, a)
+			e, ok := r.st.view.endpointAt(a)
+			if !ok {
+				continue
+			}
+			t.label = endpointLabel(e.hostname, a)
 		}
 		out = append(out, t)
 	}
 	return out
+}
+
+// endpointAt finds the endpoint with address a; endpoints are sorted by
+// address.
+func (v *serviceView) endpointAt(a netip.Addr) (endpoint, bool) {
+	i, ok := slices.BinarySearchFunc(v.endpoints, a, func(e endpoint, a netip.Addr) int { return e.addr.Compare(a) })
+	if !ok {
+		return endpoint{}, false
+	}
+	return v.endpoints[i], true
 }
 
 // endpointLabel is an endpoint's DNS label: its hostname, or its address

@@ -1,15 +1,12 @@
 package dns
 
 import (
-	"net/netip"
 	"testing"
 
 	"github.com/miekg/dns"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/client-go/tools/cache"
-
-	"github.com/svcnet/svcnet/pkg/dns/object"
 )
 
 // TestIndexUpdates replays changes in order and checks the answers after
@@ -198,34 +195,5 @@ func TestReverseNames(t *testing.T) {
 				t.Errorf("round trip of %s: %s", a, r)
 			}
 		}
-	}
-}
-
-func TestTrimmedObjects(t *testing.T) {
-	svc := service("ns", "s", []string{"10.0.0.1", "fd00::1"}, port("http", "", 80))
-	svc.Annotations = map[string]string{"big": string(make([]byte, 4096))}
-	o := object.ToService(svc)
-	want := []netip.Addr{netip.MustParseAddr("10.0.0.1"), netip.MustParseAddr("fd00::1")}
-	if len(o.ClusterIPs) != 2 || o.ClusterIPs[0] != want[0] || o.ClusterIPs[1] != want[1] || o.Ports[0].Protocol != "tcp" {
-		t.Errorf("trimmed service %+v", o)
-	}
-	again, err := object.Transform(o)
-	mustNoErr(t, err)
-	if again != any(o) {
-		t.Errorf("Transform is not idempotent")
-	}
-	key, err := cache.MetaNamespaceKeyFunc(o)
-	mustNoErr(t, err)
-	if key != "ns/s" {
-		t.Errorf("store key %q", key)
-	}
-	ext := object.ToService(externalName("ns", "e", "Example.TEST"))
-	if ext.ExternalName != "example.test." || ext.Ports != nil {
-		t.Errorf("trimmed ExternalName %+v", ext)
-	}
-	fq := slice("ns", "f", "s", nil, ep{ip: "10.0.0.9"})
-	fq.AddressType = discoveryv1.AddressTypeFQDN
-	if es := object.ToEndpointSlice(fq); len(es.Endpoints) != 0 {
-		t.Errorf("FQDN slice kept endpoints %+v", es.Endpoints)
 	}
 }

@@ -59,11 +59,12 @@ func New(c Config) (*Server, error) {
 		}
 	}
 	fwd, err := forward.New(forward.Config{
-		Upstreams:  ups,
-		Timeout:    c.ForwardTimeout,
-		CacheSize:  c.CacheSize,
-		Registerer: c.Registerer,
-		Logger:     c.Logger,
+		Upstreams:    ups,
+		Timeout:      c.ForwardTimeout,
+		QueryTimeout: c.QueryTimeout,
+		CacheSize:    c.CacheSize,
+		Registerer:   c.Registerer,
+		Logger:       c.Logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dns: %w", err)

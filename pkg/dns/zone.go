@@ -22,8 +22,8 @@ type ClusterConfig struct {
 	Domain string
 	// TTL is the TTL in seconds of every record, and of negative answers.
 	TTL uint32
-	// NSService is the namespace and name of the Service whose ClusterIPs
-	// are the address of the zone's name server, ns.dns.<zone>.
+	// NSNamespace and NSName name the Service whose ClusterIPs are the
+	// addresses of the zone's name server, ns.dns.<zone>.
 	NSNamespace, NSName string
 	// External resolves CNAME targets of ExternalName Services outside the
 	// zone; nil leaves them unresolved (the client follows the CNAME).

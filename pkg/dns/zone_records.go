@@ -1,7 +1,6 @@
 package dns
 
 import (
-	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -42,9 +41,8 @@ func (c *Cluster) records(owner string, n node, qtype uint16) (answer, extra []d
 	case nodeService:
 		s := n.view.svc
 		if s.Headless {
-			for _, e := range n.view.endpoints {
-				answer = c.appendAddr(answer, owner, e.addr, qtype)
-			}
+			eps := n.view.endpoints
+			answer = c.appendAddrsOf(answer, owner, qtype, len(eps), func(i int) netip.Addr { return eps[i].addr })
 		} else {
 			answer = c.appendAddrs(answer, owner, n.addrs, qtype)
 		}
@@ -62,18 +60,54 @@ func (c *Cluster) records(owner string, n node, qtype uint16) (answer, extra []d
 // appendAddrs appends the A records (for qtype A) or AAAA records (for
 // AAAA) of addrs, or both for ANY.
 func (c *Cluster) appendAddrs(rrs []dns.RR, owner string, addrs []netip.Addr, qtype uint16) []dns.RR {
-	for _, a := range addrs {
-		rrs = c.appendAddr(rrs, owner, a, qtype)
-	}
-	return rrs
+	return c.appendAddrsOf(rrs, owner, qtype, len(addrs), func(i int) netip.Addr { return addrs[i] })
 }
 
-func (c *Cluster) appendAddr(rrs []dns.RR, owner string, a netip.Addr, qtype uint16) []dns.RR {
-	switch {
-	case a.Is4() && (qtype == dns.TypeA || qtype == dns.TypeANY):
-		return append(rrs, &dns.A{Hdr: c.hdr(owner, dns.TypeA), A: net.IP(a.AsSlice())})
-	case a.Is6() && (qtype == dns.TypeAAAA || qtype == dns.TypeANY):
-		return append(rrs, &dns.AAAA{Hdr: c.hdr(owner, dns.TypeAAAA), AAAA: net.IP(a.AsSlice())})
+// appendAddrsOf is appendAddrs over n addresses given by addr. It
+// allocates the records and their IP bytes in one block each, so that a
+// headless Service with many endpoints costs a few allocations, not two
+// per record.
+func (c *Cluster) appendAddrsOf(rrs []dns.RR, owner string, qtype uint16, n int, addr func(int) netip.Addr) []dns.RR {
+	want4 := qtype == dns.TypeA || qtype == dns.TypeANY
+	want6 := qtype == dns.TypeAAAA || qtype == dns.TypeANY
+	n4, n6 := 0, 0
+	for i := range n {
+		if a := addr(i); a.Is4() && want4 {
+			n4++
+		} else if a.Is6() && want6 {
+			n6++
+		}
+	}
+	if n4+n6 == 0 {
+		return rrs
+	}
+	if rrs == nil {
+		rrs = make([]dns.RR, 0, n4+n6)
+	}
+	as := make([]dns.A, n4)
+	aaaas := make([]dns.AAAA, n6)
+	ips := make([]byte, 4*n4+16*n6)
+	i4, i6 := 0, 0
+	for i := range n {
+		a := addr(i)
+		switch {
+		case a.Is4() && want4:
+			ip := ips[:4:4]
+			ips = ips[4:]
+			b := a.As4()
+			copy(ip, b[:])
+			as[i4] = dns.A{Hdr: c.hdr(owner, dns.TypeA), A: ip}
+			rrs = append(rrs, &as[i4])
+			i4++
+		case a.Is6() && want6:
+			ip := ips[:16:16]
+			ips = ips[16:]
+			b := a.As16()
+			copy(ip, b[:])
+			aaaas[i6] = dns.AAAA{Hdr: c.hdr(owner, dns.TypeAAAA), AAAA: ip}
+			rrs = append(rrs, &aaaas[i6])
+			i6++
+		}
 	}
 	return rrs
 }
@@ -165,7 +199,7 @@ func groupEndpoints(eps []endpoint) []labelGroup {
 // endpointPort is the number of Service port p on endpoint e: the port of
 // the same name and protocol in e's slice, or p's own number.
 func endpointPort(e endpoint, p object.Port) int32 {
-	for _, ep := range e.ports {
+	for _, ep := range e.slice.Ports {
 		if ep.Name == p.Name && ep.Protocol == p.Protocol {
 			return ep.Port
 		}

@@ -16,7 +16,8 @@ import (
 
 // Defaults for Config.
 const (
-	DefaultTimeout = 2 * time.Second
+	DefaultTimeout      = 2 * time.Second
+	DefaultQueryTimeout = 5 * time.Second
 	// udpSize is the EDNS0 buffer size offered to upstreams; replies are
 	// truncated again to each client's own buffer by the server.
 	udpSize = 1232
@@ -29,6 +30,9 @@ type Config struct {
 	// Timeout bounds one exchange with one upstream (DefaultTimeout when
 	// zero).
 	Timeout time.Duration
+	// QueryTimeout bounds one query over all upstreams
+	// (DefaultQueryTimeout when zero).
+	QueryTimeout time.Duration
 	// CacheSize is the number of cached replies; zero disables the cache.
 	CacheSize int
 	// MaxTTL and MaxNegativeTTL cap how long positive and negative
@@ -54,11 +58,14 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("upstream %q: want IP:port: %w", u, err)
 		}
 	}
-	if c.Timeout < 0 || c.CacheSize < 0 || c.MaxTTL < 0 || c.MaxNegativeTTL < 0 {
+	if c.Timeout < 0 || c.QueryTimeout < 0 || c.CacheSize < 0 || c.MaxTTL < 0 || c.MaxNegativeTTL < 0 {
 		return errors.New("negative timeout, cache size or TTL")
 	}
 	if c.Timeout == 0 {
 		c.Timeout = DefaultTimeout
+	}
+	if c.QueryTimeout == 0 {
+		c.QueryTimeout = DefaultQueryTimeout
 	}
 	if c.MaxTTL == 0 {
 		c.MaxTTL = DefaultMaxTTL
@@ -75,6 +82,7 @@ func (c *Config) Validate() error {
 // Forwarder answers queries from upstream resolvers through a Cache.
 type Forwarder struct {
 	upstreams []string
+	timeout   time.Duration // per query
 	udp, tcp  *dns.Client
 	cache     *Cache
 	log       *slog.Logger
@@ -88,6 +96,7 @@ func New(c Config) (*Forwarder, error) {
 	}
 	f := &Forwarder{
 		upstreams: append([]string(nil), c.Upstreams...),
+		timeout:   c.QueryTimeout,
 		udp:       &dns.Client{Net: "udp", Timeout: c.Timeout, UDPSize: udpSize},
 		tcp:       &dns.Client{Net: "tcp", Timeout: c.Timeout},
 		cache:     NewCache(c.CacheSize, c.MaxTTL, c.MaxNegativeTTL, c.Now),
@@ -118,6 +127,8 @@ func (f *Forwarder) ServeDNS(ctx context.Context, req *dns.Msg) (*dns.Msg, error
 		return m, nil
 	}
 	f.m.cacheMisses.Inc()
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
 	resp, err := f.exchange(ctx, req)
 	if err != nil {
 		return nil, err
