@@ -236,3 +236,13 @@ func TestOlderKubectls(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// TestExplainUsesOpenAPI checks that kubectl explain reads the served
+// OpenAPI v3 documents.
+func TestExplainUsesOpenAPI(t *testing.T) {
+	ts := servertest.Start(t)
+	k := kubectl{t: t, argv: []string{svcnetBin, "kubectl"}, kubeconfig: ts.KubeconfigPath()}
+	wantLines(t, k.must("", "explain", "service.spec.ports"),
+		`^KIND:\s+Service$`, `^VERSION:\s+v1$`, `^FIELD:\s+ports\s+<\[\]ServicePort>$`, `^\s+nodePort\s+<integer>$`)
+	wantLines(t, k.must("", "explain", "deployment.spec.replicas"), `^GROUP:\s+apps$`, `^FIELD:\s+replicas\s+<integer>$`)
+}

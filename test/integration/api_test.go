@@ -469,3 +469,29 @@ func TestBadInput(t *testing.T) {
 		t.Fatalf("services after bad input: %v %d", err, len(list.Items))
 	}
 }
+
+func TestDeleteCollection(t *testing.T) {
+	ts := servertest.Start(t)
+	ctx := testCtx(t, time.Minute)
+	for i := 0; i < 6; i++ {
+		l := map[string]string{"group": "a"}
+		if i%2 == 0 {
+			l["group"] = "b"
+		}
+		if _, err := ts.Client.CoreV1().ConfigMaps("default").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("c%d", i), Labels: l}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ts.Client.CoreV1().ConfigMaps("default").DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{LabelSelector: "group=b"}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := ts.Client.CoreV1().ConfigMaps("default").List(ctx, metav1.ListOptions{})
+	if err != nil || len(list.Items) != 3 {
+		t.Fatalf("after deletecollection: %v, %d left, want 3", err, len(list.Items))
+	}
+	for _, c := range list.Items {
+		if c.Labels["group"] != "a" {
+			t.Errorf("%s (group %s) survived deletecollection of group=b", c.Name, c.Labels["group"])
+		}
+	}
+}
