@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/knftables"
 
+	"github.com/svcnet/svcnet/pkg/controllermanager"
 	"github.com/svcnet/svcnet/pkg/proxy/conntrack"
 	"github.com/svcnet/svcnet/pkg/server/servertest"
 )
@@ -22,7 +24,7 @@ func TestIntegrationWithControlPlane(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a control plane")
 	}
-	ts := servertest.Start(t)
+	ts := servertest.Start(t, servertest.WithControllers(controllermanager.New(controllermanager.Config{})))
 	ctx := context.Background()
 	tp := &testProxy{nft: &flakyNFT{Fake: knftables.NewFake(knftables.IPv4Family, "svcnet")}, ct: &conntrack.Fake{}}
 	p, err := New(Config{
@@ -63,6 +65,7 @@ func TestIntegrationWithControlPlane(t *testing.T) {
 		}
 		setPodStatus(t, ts, pod, ip, true)
 	}
+	waitSlices(t, ts, func(eps int) bool { return eps == 2 })
 	tp.waitTrace(t, "10.244.1.5", cip, 80, "tcp", "10.244.0.10:8080, 10.244.1.10:8080")
 	tp.waitTrace(t, "198.51.100.7", nodeIP.String(), np, "tcp", "10.244.0.10:8080 masq, 10.244.1.10:8080 masq")
 
@@ -102,4 +105,27 @@ func setPodStatus(t *testing.T, ts *servertest.TestServer, pod *v1.Pod, ip strin
 			t.Fatalf("setting pod status: %v", err)
 		}
 	}
+}
+
+// waitSlices waits until the Service's slices hold a number of ready
+// endpoints that ok accepts, so a slow controller is told apart from a
+// slow proxy.
+func waitSlices(t *testing.T, ts *servertest.TestServer, ok func(ready int) bool) {
+	t.Helper()
+	eventually(t, "EndpointSlices of default/web", func() (bool, string) {
+		list, err := ts.Client.DiscoveryV1().EndpointSlices("default").List(context.Background(),
+			metav1.ListOptions{LabelSelector: "kubernetes.io/service-name=web"})
+		if err != nil {
+			return false, err.Error()
+		}
+		ready := 0
+		for _, es := range list.Items {
+			for _, ep := range es.Endpoints {
+				if ep.Conditions.Ready == nil || *ep.Conditions.Ready {
+					ready++
+				}
+			}
+		}
+		return ok(ready), fmt.Sprintf("%d slices, %d ready endpoints", len(list.Items), ready)
+	})
 }
