@@ -162,3 +162,5 @@ func sliceObj(svc string, proto v1.Protocol, port int32, eps ...string) *discove
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+func startClient() *fake.Clientset { return fake.NewClientset() }
