@@ -1,12 +1,15 @@
 package dns
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/miekg/dns"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/svcnet/svcnet/pkg/dns/dnstest"
 )
 
 // TestIndexUpdates replays changes in order and checks the answers after
@@ -194,6 +197,55 @@ func TestReverseNames(t *testing.T) {
 			if r, _ := dns.ReverseAddr(a.String()); r != c.name {
 				t.Errorf("round trip of %s: %s", a, r)
 			}
+		}
+	}
+}
+
+// TestConcurrentQueriesAndUpdates queries while the index changes; run
+// with -race it checks that answers never read what a writer changes.
+func TestConcurrentQueriesAndUpdates(t *testing.T) {
+	s, _ := newTestServer(t, fixture())
+	x := s.Index()
+	http := []discoveryv1.EndpointPort{slicePort("http", corev1.ProtocolTCP, 80)}
+	done := make(chan struct{})
+	errs := make(chan error, 1)
+	go func() {
+		defer close(done)
+		for i := range 300 {
+			ip := fmt.Sprintf("172.0.0.%d", i%200+2)
+			sl := slice("testns", "hdls1-v4", "hdls1", http, ep{ip: ip}, ep{ip: "172.0.0.4", hostname: "pet-0"})
+			if err := x.Upsert(sl); err != nil {
+				errs <- err
+				return
+			}
+			if err := x.Upsert(pod("testns", "pod-a", corev1.PodRunning, ip)); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	queries := []dnsCase{
+		{qname: "hdls1.testns.svc.cluster.local.", qtype: dns.TypeA},
+		{qname: "_http._tcp.hdls1.testns.svc.cluster.local.", qtype: dns.TypeSRV},
+		{qname: "4.0.0.172.in-addr.arpa.", qtype: dns.TypePTR},
+		{qname: "pet-0.hdls1.testns.svc.cluster.local.", qtype: dns.TypeA},
+	}
+	for n := 0; ; n++ {
+		select {
+		case <-done:
+			select {
+			case err := <-errs:
+				t.Fatal(err)
+			default:
+			}
+			return
+		default:
+		}
+		c := queries[n%len(queries)]
+		w := dnstest.NewRecorder(false)
+		s.ServeDNS(w, c.msg())
+		if w.Msg.Rcode != dns.RcodeSuccess || len(w.Msg.Answer) == 0 {
+			t.Fatalf("%s during updates: %v", c, w.Msg)
 		}
 	}
 }
