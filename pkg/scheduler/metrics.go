@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -26,12 +27,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 		}),
 	}
-	if reg != nil {
-		for _, c := range []prometheus.Collector{m.attempts, m.duration} {
-			if err := reg.Register(c); err != nil {
-				return nil, fmt.Errorf("registering scheduler metrics: %w", err)
-			}
-		}
+	if reg == nil {
+		return m, nil
+	}
+	var err error
+	if m.attempts, err = register(reg, m.attempts); err != nil {
+		return nil, fmt.Errorf("registering scheduler metrics: %w", err)
+	}
+	if m.duration, err = register(reg, m.duration); err != nil {
+		return nil, fmt.Errorf("registering scheduler metrics: %w", err)
 	}
 	return m, nil
 }
@@ -42,4 +46,21 @@ func (m *metrics) observe(r result, err error, d time.Duration) {
 	}
 	m.attempts.WithLabelValues(string(r)).Inc()
 	m.duration.Observe(d.Seconds())
+}
+
+// register registers c, or, when an equal collector is already registered
+// (a controller built again after a new leader election term), returns
+// that one so counting continues.
+func register[T prometheus.Collector](reg prometheus.Registerer, c T) (T, error) {
+	err := reg.Register(c)
+	if err == nil {
+		return c, nil
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(T); ok {
+			return existing, nil
+		}
+	}
+	return c, err
 }

@@ -1,6 +1,7 @@
 package deployment
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -31,12 +32,18 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "ReplicaSet writes by the Deployment controller, by operation (create, update, delete).",
 		}, []string{"op"}),
 	}
-	if reg != nil {
-		for _, c := range []prometheus.Collector{m.syncs, m.syncDuration, m.writes} {
-			if err := reg.Register(c); err != nil {
-				return nil, fmt.Errorf("registering deployment metrics: %w", err)
-			}
-		}
+	if reg == nil {
+		return m, nil
+	}
+	var err error
+	if m.syncs, err = register(reg, m.syncs); err != nil {
+		return nil, fmt.Errorf("registering deployment metrics: %w", err)
+	}
+	if m.syncDuration, err = register(reg, m.syncDuration); err != nil {
+		return nil, fmt.Errorf("registering deployment metrics: %w", err)
+	}
+	if m.writes, err = register(reg, m.writes); err != nil {
+		return nil, fmt.Errorf("registering deployment metrics: %w", err)
 	}
 	return m, nil
 }
@@ -48,4 +55,21 @@ func (m *metrics) observeSync(err error, d time.Duration) {
 	}
 	m.syncs.WithLabelValues(result).Inc()
 	m.syncDuration.Observe(d.Seconds())
+}
+
+// register registers c, or, when an equal collector is already registered
+// (a controller built again after a new leader election term), returns
+// that one so counting continues.
+func register[T prometheus.Collector](reg prometheus.Registerer, c T) (T, error) {
+	err := reg.Register(c)
+	if err == nil {
+		return c, nil
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(T); ok {
+			return existing, nil
+		}
+	}
+	return c, err
 }
