@@ -141,6 +141,7 @@ func (c *Cluster) srvs(ns string, v *serviceView, port, proto string) []srvRecor
 		return nil
 	}
 	var out []srvRecord
+	var groups []labelGroup
 	svcName := ""
 	for _, p := range s.Ports {
 		if p.Name == "" || (port != "" && p.Name != port) || (proto != "" && p.Protocol != proto) {
@@ -153,7 +154,10 @@ func (c *Cluster) srvs(ns string, v *serviceView, port, proto string) []srvRecor
 			out = append(out, srvRecord{port: uint16(p.Port), target: svcName, addrs: s.ClusterIPs})
 			continue
 		}
-		for _, g := range groupEndpoints(v.endpoints) {
+		if groups == nil {
+			groups = groupEndpoints(v.endpoints)
+		}
+		for _, g := range groups {
 			out = append(out, srvRecord{
 				port:   uint16(endpointPort(g.first, p)),
 				target: g.label + "." + svcName,

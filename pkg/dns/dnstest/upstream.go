@@ -22,10 +22,8 @@ type Upstream struct {
 	mu      sync.Mutex
 	records map[string][]dns.RR
 	soa     dns.RR
-	// MaxUDP, when set, truncates UDP replies to that many bytes whatever
-	// the client's buffer, to force TCP retries.
-	maxUDP atomic.Int64
-	rcode  atomic.Int64
+	maxUDP  atomic.Int64 // see SetMaxUDP
+	rcode   atomic.Int64 // see SetRcode
 
 	// UDP and TCP count the queries received on each transport.
 	UDP, TCP atomic.Int64
