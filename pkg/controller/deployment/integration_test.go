@@ -110,6 +110,47 @@ func TestIntegrationKubectlSeed(t *testing.T) {
 	}
 }
 
+func TestIntegrationKubectlSetImageUndoHistory(t *testing.T) {
+	cl := startCluster(t, 0)
+	if _, err := cl.kubectl(t, "apply", "-f", writeFile(t, "d.yml", example12)); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := cl.kubectl(t, "rollout", "status", "deployment/example-12", "--timeout=60s"); err != nil {
+		t.Fatalf("rollout status: %q %v", out, err)
+	}
+	first, err := cl.c.AppsV1().ReplicaSets("default").List(cl.ctx, metav1.ListOptions{LabelSelector: "name=xander"})
+	if err != nil || len(first.Items) != 1 {
+		t.Fatalf("replicasets: %v %v", first, err)
+	}
+	if out, err := cl.kubectl(t, "set", "image", "deployment/example-12", "c00=httpd:2.4"); err != nil {
+		t.Fatalf("set image: %q %v", out, err)
+	}
+	if out, err := cl.kubectl(t, "rollout", "status", "deployment/example-12", "--timeout=60s"); err != nil || !strings.Contains(out, "successfully rolled out") {
+		t.Fatalf("rollout status after set image: %q %v", out, err)
+	}
+	if out, err := cl.kubectl(t, "rollout", "undo", "deployment/example-12"); err != nil || !strings.Contains(out, "rolled back") {
+		t.Fatalf("rollout undo: %q %v", out, err)
+	}
+	if out, err := cl.kubectl(t, "rollout", "status", "deployment/example-12", "--timeout=60s"); err != nil || !strings.Contains(out, "successfully rolled out") {
+		t.Fatalf("rollout status after undo: %q %v", out, err)
+	}
+	// The undo reused the first ReplicaSet, now at revision 3.
+	rs, err := cl.c.AppsV1().ReplicaSets("default").Get(cl.ctx, first.Items[0].Name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *rs.Spec.Replicas != 2 || rs.Annotations[deployment.RevisionAnnotation] != "3" || rs.Annotations[deployment.RevisionHistoryAnnotation] != "1" {
+		t.Fatalf("first replicaset after undo: replicas %d annotations %v", *rs.Spec.Replicas, rs.Annotations)
+	}
+	out, err := cl.kubectl(t, "rollout", "history", "deployment/example-12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^2\s`).MatchString(out) || !regexp.MustCompile(`(?m)^3\s`).MatchString(out) {
+		t.Fatalf("rollout history:\n%s", out)
+	}
+}
+
 func newDeployment(name string, replicas int32, image string) *appsv1.Deployment {
 	return &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"},
