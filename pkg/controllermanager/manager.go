@@ -5,6 +5,7 @@ package controllermanager
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -23,6 +24,7 @@ import (
 	"k8s.io/client-go/tools/leaderelection"
 	"k8s.io/client-go/tools/leaderelection/resourcelock"
 
+	"github.com/svcnet/svcnet/pkg/controller/deployment"
 	"github.com/svcnet/svcnet/pkg/controller/endpoints"
 	"github.com/svcnet/svcnet/pkg/controller/endpointslice"
 	"github.com/svcnet/svcnet/pkg/controller/endpointslicemirroring"
@@ -30,6 +32,8 @@ import (
 	"github.com/svcnet/svcnet/pkg/controller/namespace"
 	"github.com/svcnet/svcnet/pkg/controller/nodeipam"
 	"github.com/svcnet/svcnet/pkg/controller/nodelifecycle"
+	"github.com/svcnet/svcnet/pkg/controller/replicaset"
+	"github.com/svcnet/svcnet/pkg/scheduler"
 )
 
 // Config configures the controllers.
@@ -53,6 +57,31 @@ type Manager struct {
 	c       Config
 	leading atomic.Bool
 	metrics prometheus.Registerer
+}
+
+// replacingRegisterer lets each leadership term's new controllers register
+// their collectors again: a collector already registered by the previous
+// term's controllers is replaced, so the metrics follow the running ones.
+type replacingRegisterer struct{ prometheus.Registerer }
+
+// Register implements prometheus.Registerer.
+func (r replacingRegisterer) Register(c prometheus.Collector) error {
+	err := r.Registerer.Register(c)
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		r.Registerer.Unregister(are.ExistingCollector)
+		return r.Registerer.Register(c)
+	}
+	return err
+}
+
+// MustRegister implements prometheus.Registerer.
+func (r replacingRegisterer) MustRegister(cs ...prometheus.Collector) {
+	for _, c := range cs {
+		if err := r.Register(c); err != nil {
+			panic(err)
+		}
+	}
 }
 
 // New returns a Manager.
@@ -117,6 +146,18 @@ func (s *Manager) starters() []starter {
 			return endpointslicemirroring.New(endpointslicemirroring.Config{Client: cc.client, Informers: cc.informers,
 				Logger: log.With("controller", "endpointslicemirroring"), Registerer: s.metrics})
 		}},
+		{"replicaset", 5, func(cc controllerContext) (runner, error) {
+			return replicaset.New(replicaset.Config{Client: cc.client, Informers: cc.informers,
+				Logger: log.With("controller", "replicaset"), Registerer: s.metrics})
+		}},
+		{"deployment", 5, func(cc controllerContext) (runner, error) {
+			return deployment.New(deployment.Config{Client: cc.client, Informers: cc.informers,
+				Logger: log.With("controller", "deployment"), Registerer: s.metrics})
+		}},
+		{"scheduler", 1, func(cc controllerContext) (runner, error) {
+			return scheduler.New(scheduler.Config{Client: cc.client, Informers: cc.informers,
+				Logger: log.With("component", "scheduler"), Registerer: s.metrics})
+		}},
 		{"nodeipam", 1, func(cc controllerContext) (runner, error) {
 			return nodeipam.New(nodeipam.Config{Client: cc.client, Informers: cc.informers,
 				Logger: log.With("controller", "nodeipam"), ClusterCIDR: s.c.ClusterCIDR})
@@ -140,7 +181,7 @@ func (s *Manager) starters() []starter {
 // and the manager campaigns again. metrics receives the controllers'
 // metrics.
 func (s *Manager) Run(ctx context.Context, cfg *rest.Config, metrics prometheus.Registerer) {
-	s.metrics = metrics
+	s.metrics = replacingRegisterer{metrics}
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		s.c.Logger.Error("controllers cannot start", "err", err)

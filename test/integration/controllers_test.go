@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -186,4 +187,50 @@ func TestNamespaceDeletionRemovesContent(t *testing.T) {
 	}
 	// Its service's allocations were released with it.
 	assertAllocationsMatch(t, ts, 1, 0)
+}
+
+// TestServerRunsWorkloadControllers checks the wiring of the Deployment,
+// ReplicaSet and scheduler controllers: seed 003's Deployment gets a
+// ReplicaSet and two pods, bound to the two Ready nodes.
+func TestServerRunsWorkloadControllers(t *testing.T) {
+	ts := servertest.Start(t, withControllers())
+	ctx := testCtx(t, 2*time.Minute)
+	for _, name := range []string{"node1", "node2"} {
+		n := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}}
+		created, err := ts.Client.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		created.Status.Conditions = []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, LastHeartbeatTime: metav1.Now()}}
+		if _, err := ts.Client.CoreV1().Nodes().UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	replicas := int32(2)
+	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "example-12"}, Spec: appsv1.DeploymentSpec{
+		Replicas: &replicas,
+		Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"name": "xander"}},
+		Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"name": "xander"}},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c00", Image: "httpd"}}}}}}
+	if _, err := ts.Client.AppsV1().Deployments("default").Create(ctx, d, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		pods, err := ts.Client.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "name=xander"})
+		if err != nil || len(pods.Items) != 2 {
+			return false, nil
+		}
+		nodes := map[string]bool{}
+		for _, p := range pods.Items {
+			nodes[p.Spec.NodeName] = true
+		}
+		return nodes["node1"] && nodes["node2"], nil
+	})
+	if err != nil {
+		t.Fatal("the deployment's two pods were not created and spread over both nodes")
+	}
+	rss, err := ts.Client.AppsV1().ReplicaSets("default").List(ctx, metav1.ListOptions{LabelSelector: "name=xander"})
+	if err != nil || len(rss.Items) != 1 || *rss.Items[0].Spec.Replicas != 2 {
+		t.Fatalf("replicasets: %v %+v", err, rss)
+	}
 }
