@@ -2,11 +2,13 @@ package authn
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -45,6 +47,33 @@ type Authenticator struct {
 	caPool *x509.CertPool
 	tokens TokenLookup
 	now    func() time.Time
+
+	// verified caches certificate chains that passed verification, keyed
+	// by a hash of the chain, so that each request on a connection does not
+	// repeat the signature checks (they were most of a request's CPU).
+	mu       sync.Mutex
+	verified map[[sha256.Size]byte]verifiedCert
+}
+
+// verifiedCert is a cached verification result.
+type verifiedCert struct {
+	user     User
+	notAfter time.Time
+}
+
+// maxVerifiedCerts bounds the cache; when full it is emptied, which only
+// costs re-verifications.
+const maxVerifiedCerts = 4096
+
+// chainKey hashes a presented certificate chain.
+func chainKey(certs []*x509.Certificate) [sha256.Size]byte {
+	h := sha256.New()
+	for _, c := range certs {
+		h.Write(c.Raw)
+	}
+	var k [sha256.Size]byte
+	copy(k[:], h.Sum(nil))
+	return k
 }
 
 // NewAuthenticator returns an Authenticator that trusts client certificates
@@ -74,6 +103,14 @@ func (a *Authenticator) fromCertificate(r *http.Request) (User, bool) {
 		return User{}, false
 	}
 	leaf := r.TLS.PeerCertificates[0]
+	key := chainKey(r.TLS.PeerCertificates)
+	now := a.now()
+	a.mu.Lock()
+	hit, ok := a.verified[key]
+	a.mu.Unlock()
+	if ok && now.Before(hit.notAfter) && !now.Before(leaf.NotBefore) {
+		return User{Name: hit.user.Name, Groups: slices.Clone(hit.user.Groups)}, true
+	}
 	intermediates := x509.NewCertPool()
 	for _, c := range r.TLS.PeerCertificates[1:] {
 		intermediates.AddCert(c)
@@ -87,7 +124,20 @@ func (a *Authenticator) fromCertificate(r *http.Request) (User, bool) {
 	if err != nil || leaf.Subject.CommonName == "" {
 		return User{}, false
 	}
-	return User{Name: leaf.Subject.CommonName, Groups: slices.Clone(leaf.Subject.Organization)}, true
+	u := User{Name: leaf.Subject.CommonName, Groups: slices.Clone(leaf.Subject.Organization)}
+	notAfter := leaf.NotAfter
+	for _, c := range r.TLS.PeerCertificates[1:] {
+		if c.NotAfter.Before(notAfter) {
+			notAfter = c.NotAfter
+		}
+	}
+	a.mu.Lock()
+	if a.verified == nil || len(a.verified) >= maxVerifiedCerts {
+		a.verified = map[[sha256.Size]byte]verifiedCert{}
+	}
+	a.verified[key] = verifiedCert{user: User{Name: u.Name, Groups: slices.Clone(u.Groups)}, notAfter: notAfter}
+	a.mu.Unlock()
+	return u, true
 }
 
 func (a *Authenticator) fromToken(r *http.Request) (User, bool) {

@@ -249,3 +249,36 @@ func TestTLSConfig(t *testing.T) {
 		t.Error("TLS 1.1 client was served")
 	}
 }
+
+// TestVerifiedCertificateCache checks that a cached verification still ends
+// when the certificate expires, and that the cache never admits a chain
+// that failed.
+func TestVerifiedCertificateCache(t *testing.T) {
+	ca := newTestCA(t, "svcnet-ca")
+	other := newTestCA(t, "other")
+	good := ca.issue(t, leafOpts{cn: "bob", usage: x509.ExtKeyUsageClientAuth})
+	bad := other.issue(t, leafOpts{cn: "bob", usage: x509.ExtKeyUsageClientAuth})
+	a := NewAuthenticator(ca.pool(), nil)
+	now := time.Now()
+	a.now = func() time.Time { return now }
+	req := func(c tls.Certificate) *http.Request {
+		r := httptest.NewRequest(http.MethodGet, "https://127.0.0.1/api", nil)
+		r.TLS = &tls.ConnectionState{PeerCertificates: []*x509.Certificate{c.Leaf}}
+		return r
+	}
+	for i := 0; i < 3; i++ {
+		if _, ok := a.Authenticate(req(good)); !ok {
+			t.Fatalf("attempt %d: a valid certificate was refused", i)
+		}
+		if _, ok := a.Authenticate(req(bad)); ok {
+			t.Fatalf("attempt %d: a certificate from another CA was accepted", i)
+		}
+	}
+	if n := len(a.verified); n != 1 {
+		t.Fatalf("cache holds %d chains, want 1", n)
+	}
+	now = good.Leaf.NotAfter.Add(time.Second)
+	if _, ok := a.Authenticate(req(good)); ok {
+		t.Fatal("a cached certificate was accepted after it expired")
+	}
+}
