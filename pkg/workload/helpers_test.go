@@ -87,6 +87,7 @@ func startWorkload(t testing.TB, waitPort int, argv ...string) *running {
 	for {
 		select {
 		case code := <-r.done:
+			r.done <- code
 			t.Fatalf("workload %v exited with %d before serving; stderr: %s", argv, code, r.stderr)
 		default:
 		}

@@ -1,9 +1,6 @@
 package workload
 
-import (
-	"slices"
-	"strings"
-)
+import "strings"
 
 // Workload names, as Main takes them and Lookup returns them.
 const (
@@ -27,7 +24,7 @@ func Names() []string {
 // "docker.io/library/nginx:latest" all name the nginx workload. The image
 // is recognised by its full repository path ("traefik/whoami") or by its
 // last path element ("registry.k8s.io/e2e-test-images/busybox" is
-// busybox). agnhost images run several programs; args pick one: its first
+// busybox). agnhost images run several programs; args pick one: the first
 // word that is not a flag ("netexec", "serve-hostname", "pause").
 func Lookup(image string, args []string) (name string, ok bool) {
 	repo := repository(image)
@@ -99,13 +96,14 @@ func byBaseName(base string) (string, bool) {
 	return "", false
 }
 
-// agnhostCommand picks the workload for an agnhost image from its args.
+// agnhostCommand picks the workload for an agnhost image from its args:
+// the first word that is neither a flag nor a known flag's value.
 func agnhostCommand(args []string) (string, bool) {
-	i := slices.IndexFunc(args, func(a string) bool { return !strings.HasPrefix(a, "-") })
-	if i < 0 {
+	o, err := parseOptions(args)
+	if err != nil || len(o.positional) == 0 {
 		return "", false
 	}
-	switch args[i] {
+	switch o.positional[0] {
 	case "netexec":
 		return NameNetexec, true
 	case "serve-hostname":

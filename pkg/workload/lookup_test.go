@@ -81,3 +81,10 @@ func TestNames(t *testing.T) {
 		t.Error("Names() shares its slice between calls")
 	}
 }
+
+func TestLookupAgnhostSkipsFlagValues(t *testing.T) {
+	got, ok := Lookup("registry.k8s.io/e2e-test-images/agnhost:2.53", []string{"--port", "80", "serve-hostname"})
+	if !ok || got != NameServeHostname {
+		t.Errorf("Lookup = %q, %v; want serve-hostname", got, ok)
+	}
+}
