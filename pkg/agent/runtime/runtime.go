@@ -62,13 +62,20 @@ type ContainerState struct {
 	// ExitCode and FinishedAt are set once the process has exited.
 	ExitCode   int
 	FinishedAt time.Time
+	// Restarts counts how often StartContainer started this container
+	// again after it had exited, persisted so a restarted agent still
+	// reports it.
+	Restarts int
 }
 
 // SandboxState is what the runtime knows of a pod sandbox.
 type SandboxState struct {
 	UID, Namespace, Name string
 	Network              PodNetwork
-	Containers           []ContainerState
+	// Ready is true while the sandbox's pause process runs. A sandbox that
+	// is not ready has lost its containers; RunPodSandbox repairs it.
+	Ready      bool
+	Containers []ContainerState
 }
 
 // ExecOptions carries an exec's streams.
