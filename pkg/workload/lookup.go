@@ -25,7 +25,9 @@ func Names() []string {
 // is recognised by its full repository path ("traefik/whoami") or by its
 // last path element ("registry.k8s.io/e2e-test-images/busybox" is
 // busybox). agnhost images run several programs; args pick one: the first
-// word that is not a flag ("netexec", "serve-hostname", "pause").
+// word that is not a flag ("netexec", "serve-hostname", "pause"). Callers
+// should pass the container's command followed by its args, since pods
+// name the program in either.
 func Lookup(image string, args []string) (name string, ok bool) {
 	repo := repository(image)
 	if repo == "" {
@@ -97,13 +99,22 @@ func byBaseName(base string) (string, bool) {
 }
 
 // agnhostCommand picks the workload for an agnhost image from its args:
-// the first word that is neither a flag nor a known flag's value.
+// the first word that is neither a flag, a known flag's value nor the
+// agnhost program itself.
 func agnhostCommand(args []string) (string, bool) {
 	o, err := parseOptions(args)
-	if err != nil || len(o.positional) == 0 {
+	if err != nil {
 		return "", false
 	}
-	switch o.positional[0] {
+	words := o.positional
+	// A pod may name the program too: command ["/agnhost", "netexec"].
+	for len(words) > 0 && (words[0] == "agnhost" || strings.HasSuffix(words[0], "/agnhost")) {
+		words = words[1:]
+	}
+	if len(words) == 0 {
+		return "", false
+	}
+	switch words[0] {
 	case "netexec":
 		return NameNetexec, true
 	case "serve-hostname":

@@ -88,3 +88,25 @@ func TestLookupAgnhostSkipsFlagValues(t *testing.T) {
 		t.Errorf("Lookup = %q, %v; want serve-hostname", got, ok)
 	}
 }
+
+func TestLookupAgnhostCommand(t *testing.T) {
+	got, ok := Lookup("registry.k8s.io/e2e-test-images/agnhost:2.53", []string{"/agnhost", "netexec", "--http-port=8080"})
+	if !ok || got != NameNetexec {
+		t.Errorf("Lookup = %q, %v; want netexec", got, ok)
+	}
+}
+
+func TestArgv(t *testing.T) {
+	got := Argv("netexec", []int32{8080, 8081}, []string{"netexec", "--http-port=8080"})
+	want := []string{"netexec", "--port", "8080", "--port", "8081", "netexec", "--http-port=8080"}
+	if !slices.Equal(got, want) {
+		t.Errorf("Argv = %q, want %q", got, want)
+	}
+	o, err := parseOptions(got[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ports, _ := o.ports("port"); !slices.Equal(ports, []int{8080, 8081}) {
+		t.Errorf("ports parsed back = %v", ports)
+	}
+}

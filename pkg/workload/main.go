@@ -20,11 +20,10 @@ const (
 	exitUsage = 2
 )
 
-// proc is one running workload: its name, options, outputs and host.
+// proc is one running workload: its name, options, logs and host.
 type proc struct {
 	name   string
 	opts   options
-	stdout io.Writer
 	stderr io.Writer
 	log    *accessLog
 	host   host
@@ -59,7 +58,7 @@ func runner(name string) (runFunc, logFormat, bool) {
 // until ctx ends, then shuts down gracefully and returns the exit code:
 // 0 after a clean stop, 1 when the workload failed, 2 for an unknown
 // workload or a bad flag, or the code a client asked netexec's /exit for.
-// Access logs go to stdout, diagnostics to stderr.
+// Access logs and startup notices go to stdout, errors to stderr.
 func Main(ctx context.Context, argv []string, stdout, stderr io.Writer) int {
 	return run(ctx, argv, stdout, stderr, systemHost())
 }
@@ -120,7 +119,6 @@ func run(ctx context.Context, argv []string, stdout, stderr io.Writer, h host) i
 	p := &proc{
 		name:   name,
 		opts:   opts,
-		stdout: stdout,
 		stderr: stderr,
 		log:    newAccessLog(stdout, format, h.now),
 		host:   h,
