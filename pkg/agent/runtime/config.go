@@ -11,6 +11,11 @@ import (
 // DefaultBridgeName is the node bridge that every pod's veth is enslaved to.
 const DefaultBridgeName = "svcnet0"
 
+// podNetNSPrefix starts the name of every pod network namespace in
+// /run/netns. Lab namespaces start with the lab's name ("svcnet-node1"), so
+// the prefix avoids "svcnet-" to never collide with them.
+const podNetNSPrefix = "svcpod-"
+
 // Config configures the Linux runtime. Every field is documented; Validate
 // checks them and fills in defaults.
 type Config struct {

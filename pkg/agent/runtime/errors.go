@@ -15,6 +15,3 @@ var errNotRunning = errors.New("sandbox is not running")
 // IsSandboxNotRunning reports whether err means that the pod's sandbox
 // exists but its pause process has ended (RunPodSandbox repairs it).
 func IsSandboxNotRunning(err error) bool { return errors.Is(err, errNotRunning) }
-
-// errTTYUnsupported is returned by runtimes that cannot allocate a terminal.
-var errTTYUnsupported = errors.New("TTY exec is not supported by this runtime")

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os/exec"
 	"path/filepath"
 	"sync"
 
@@ -16,11 +17,6 @@ import (
 
 	"github.com/svcnet/svcnet/pkg/netnsutil"
 )
-
-// podNetNSPrefix starts the name of every pod network namespace in
-// /run/netns. Lab namespaces start with the lab's name ("svcnet-node1"), so
-// the prefix avoids "svcnet-" to never collide with them.
-const podNetNSPrefix = "svcpod-"
 
 // Linux runs pod sandboxes as Linux namespaces and containers as processes.
 // It keeps all its state on disk under Config.StateDir, so a new Linux on
@@ -31,6 +27,8 @@ type Linux struct {
 	ipam     *hostLocalIPAM
 	store    *stateStore
 	procRoot string
+	// envBinary is env(1), which sets a container's working directory.
+	envBinary string
 
 	// stateMu serializes read-modify-write cycles of state files.
 	stateMu sync.Mutex
@@ -58,15 +56,20 @@ func NewLinux(cfg Config) (*Linux, error) {
 	if err != nil {
 		return nil, err
 	}
+	envBinary, err := exec.LookPath("env")
+	if err != nil {
+		envBinary = "/usr/bin/env"
+	}
 	return &Linux{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		ipam:     ipam,
-		store:    store,
-		procRoot: "/proc",
-		podLocks: map[string]*sync.Mutex{},
-		waiters:  map[procRef]chan struct{}{},
-		ports:    map[string][]io.Closer{},
+		envBinary: envBinary,
+		cfg:       cfg,
+		log:       cfg.Logger,
+		ipam:      ipam,
+		store:     store,
+		procRoot:  "/proc",
+		podLocks:  map[string]*sync.Mutex{},
+		waiters:   map[procRef]chan struct{}{},
+		ports:     map[string][]io.Closer{},
 	}, nil
 }
 

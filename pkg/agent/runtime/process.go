@@ -70,7 +70,17 @@ func (l *Linux) startPause(nsPath, hostname string, f podFiles) (procRef, error)
 		_ = cmd.Wait()
 		return procRef{}, fmt.Errorf("pause process: %w (see %s)", err, f.log)
 	}
-	go func() { _ = cmd.Wait() }() // reap it whenever it ends
+	done := make(chan struct{})
+	l.mu.Lock()
+	l.waiters[ref] = done
+	l.mu.Unlock()
+	go func() { // reap it whenever it ends
+		_ = cmd.Wait()
+		l.mu.Lock()
+		delete(l.waiters, ref)
+		l.mu.Unlock()
+		close(done)
+	}()
 	return ref, nil
 }
 
@@ -90,15 +100,19 @@ func waitReady(r *os.File) error {
 }
 
 // nsenterArgs returns the command line that runs argv inside the pause
-// process's network, mount, UTS and PID namespaces, in dir.
+// process's network, mount, UTS and PID namespaces, in dir. Entering the
+// mount namespace puts the process at its root; nsenter's own --wd would
+// open the directory in the node's mount namespace (unreachable from the
+// pod's), so `env --chdir` changes directory once inside.
 func (l *Linux) nsenterArgs(pausePID int, dir string, argv []string) []string {
-	if dir == "" {
-		dir = "/"
-	}
-	return append([]string{
+	args := []string{
 		l.cfg.NSEnter, "--target", strconv.Itoa(pausePID),
-		"--net", "--mount", "--uts", "--pid", "--wd=" + dir, "--",
-	}, argv...)
+		"--net", "--mount", "--uts", "--pid", "--",
+	}
+	if dir != "" && dir != "/" {
+		args = append(args, l.envBinary, "--chdir="+dir)
+	}
+	return append(args, argv...)
 }
 
 // containerEnv adds PATH and HOSTNAME when env lacks them.

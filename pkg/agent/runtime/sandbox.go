@@ -220,7 +220,7 @@ func (l *Linux) killPause(ctx context.Context, p procRef) error {
 	if err := unix.Kill(p.PID, unix.SIGKILL); err != nil && !errors.Is(err, unix.ESRCH) {
 		return fmt.Errorf("kill pause process %d: %w", p.PID, err)
 	}
-	if !l.waitGone(ctx, p, 10*time.Second) {
+	if !l.waitExit(ctx, p, killWaitTimeout) {
 		return fmt.Errorf("pause process %d did not exit", p.PID)
 	}
 	return nil
