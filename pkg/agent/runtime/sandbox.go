@@ -254,21 +254,32 @@ func (l *Linux) ListSandboxes(ctx context.Context) ([]SandboxState, error) {
 }
 
 // refresh reloads uid's record and records the exits of containers that
-// ended unwatched.
+// ended unwatched. The file is written only when something changed.
 func (l *Linux) refresh(uid string) (*sandboxRecord, error) {
-	var rec *sandboxRecord
-	err := l.update(uid, func(r *sandboxRecord) error {
-		now := time.Now().UTC()
-		for i := range r.Containers {
-			c := &r.Containers[i]
-			if c.Running && !alive(l.procRoot, c.Proc) && !l.watching(c.Proc) {
-				c.Running, c.ExitCode, c.FinishedAt = false, UnknownExitCode, now
-			}
+	l.stateMu.Lock()
+	defer l.stateMu.Unlock()
+	rec, ok, err := l.store.Load(uid)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("sandbox %s: %w", uid, errNotFound)
+	}
+	changed := false
+	now := time.Now().UTC()
+	for i := range rec.Containers {
+		c := &rec.Containers[i]
+		if c.Running && !alive(l.procRoot, c.Proc) && !l.watching(c.Proc) {
+			c.Running, c.ExitCode, c.FinishedAt = false, UnknownExitCode, now
+			changed = true
 		}
-		rec = r
-		return nil
-	})
-	return rec, err
+	}
+	if changed {
+		if err := l.store.Save(rec); err != nil {
+			return nil, err
+		}
+	}
+	return rec, nil
 }
 
 func (l *Linux) sandboxState(rec *sandboxRecord) SandboxState {
@@ -283,10 +294,11 @@ func (l *Linux) sandboxState(rec *sandboxRecord) SandboxState {
 	return s
 }
 
-// containerState converts a record; a process that already ended but whose
-// exit our waiter has not recorded yet shows as not running.
+// containerState converts a record. A process that has ended but whose
+// watcher has not yet recorded its status still shows as running, so a
+// caller never sees "exited" without the exit code.
 func (l *Linux) containerState(c containerRecord) ContainerState {
-	running := c.Running && alive(l.procRoot, c.Proc)
+	running := c.Running && (alive(l.procRoot, c.Proc) || l.watching(c.Proc))
 	return ContainerState{
 		Name: c.Name, PID: c.Proc.PID, Running: running, StartedAt: c.StartedAt,
 		ExitCode: c.ExitCode, FinishedAt: c.FinishedAt, Restarts: c.Restarts,
