@@ -305,12 +305,28 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	close(s.ready)
 	go s.runBackground(ctx)
+	// The controllers stop before the API does, so that they can release
+	// their leader Lease and another server takes over at once.
+	ctrlCtx, stopControllers := context.WithCancel(ctx)
+	ctrlDone := make(chan struct{})
+	defer func() {
+		stopControllers()
+		select {
+		case <-ctrlDone:
+		case <-time.After(5 * time.Second):
+		}
+	}()
 	if s.c.Controllers != nil {
 		cfg, err := s.RESTConfig()
 		if err != nil {
 			return err
 		}
-		go s.c.Controllers.Run(ctx, cfg, s.metrics)
+		go func() {
+			defer close(ctrlDone)
+			s.c.Controllers.Run(ctrlCtx, cfg, s.metrics)
+		}()
+	} else {
+		close(ctrlDone)
 	}
 	s.c.Logger.Info("API server ready", "url", s.URL(), "kubeconfig", s.bundle.KubeconfigPath)
 	select {
@@ -319,6 +335,11 @@ func (s *Server) Run(ctx context.Context) error {
 		if !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serving: %w", err)
 		}
+	}
+	stopControllers()
+	select {
+	case <-ctrlDone:
+	case <-time.After(5 * time.Second):
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -234,3 +234,32 @@ func TestServerRunsWorkloadControllers(t *testing.T) {
 		t.Fatalf("replicasets: %v %+v", err, rss)
 	}
 }
+
+// TestControllersResumeAfterRestart restarts the server and checks that
+// the controllers pick up where they left off: the existing slice is kept
+// (not duplicated) and later pod changes still reach it.
+func TestControllersResumeAfterRestart(t *testing.T) {
+	ts := servertest.Start(t, withControllers())
+	ctx := testCtx(t, 2*time.Minute)
+	if _, err := ts.Client.CoreV1().Services("default").Create(ctx, svc("web", "", 80), metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"web-1", "web-2"} {
+		if _, err := ts.Client.CoreV1().Pods("default").Create(ctx, pod(name, map[string]string{"app": "web"}), metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	markRunning(ctx, t, ts, "web-1", "10.244.1.11")
+	waitAddresses(ctx, t, ts, "web", "10.244.1.11")
+	before, err := ts.Client.DiscoveryV1().EndpointSlices("default").List(ctx, metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=web"})
+	if err != nil || len(before.Items) != 1 {
+		t.Fatalf("slices before restart: %v %d", err, len(before.Items))
+	}
+	ts.Restart()
+	markRunning(ctx, t, ts, "web-2", "10.244.1.12")
+	waitAddresses(ctx, t, ts, "web", "10.244.1.11", "10.244.1.12")
+	after, err := ts.Client.DiscoveryV1().EndpointSlices("default").List(ctx, metav1.ListOptions{LabelSelector: discoveryv1.LabelServiceName + "=web"})
+	if err != nil || len(after.Items) != 1 || after.Items[0].Name != before.Items[0].Name {
+		t.Fatalf("after restart: %v, %d slices (want the same single slice %s)", err, len(after.Items), before.Items[0].Name)
+	}
+}
