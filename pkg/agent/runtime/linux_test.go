@@ -5,7 +5,9 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +44,9 @@ func TestLinuxTwoPodsTalk(t *testing.T) {
 	}
 	if want := netip4("10.244.7.2"); netA.IP != want {
 		t.Errorf("first pod IP = %s, want %s (lowest free)", netA.IP, want)
+	}
+	if again, err := e.rt.RunPodSandbox(ctx, SandboxConfig{UID: uidA, Namespace: "default", Name: "pod-a"}); err != nil || again != netA {
+		t.Errorf("RunPodSandbox again = %+v, %v; want %+v", again, err, netA)
 	}
 	if !netnsutil.IsNamespace(netA.NetNSPath) {
 		t.Errorf("NetNSPath %s is not a namespace", netA.NetNSPath)
@@ -184,11 +189,13 @@ func TestLinuxContainerLifecycle(t *testing.T) {
 func TestLinuxRemoveReleases(t *testing.T) {
 	e := newTestEnv(t)
 	ctx := context.Background()
+	otherUID, _ := e.sandbox("other") // started before, still running after
 	uid, n := e.sandbox("first")
 	if _, err := e.rt.StartContainer(ctx, uid, ContainerConfig{Name: "sleep", Argv: []string{"sleep", "600"}}); err != nil {
 		t.Fatal(err)
 	}
 	rec, _, _ := e.rt.load(uid)
+	other, _, _ := e.rt.load(otherUID)
 	if err := e.rt.RemovePodSandbox(ctx, uid); err != nil {
 		t.Fatalf("RemovePodSandbox: %v", err)
 	}
@@ -207,9 +214,20 @@ func TestLinuxRemoveReleases(t *testing.T) {
 	if err := e.rt.RemovePodSandbox(ctx, uid); err != nil {
 		t.Errorf("second RemovePodSandbox: %v", err)
 	}
+	// The other pod's mount namespace holds no pin of the removed pod's
+	// namespace (which would keep it alive) nor of the node's.
+	info, err := os.ReadFile(fmt.Sprintf("/proc/%d/mountinfo", other.Pause.PID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{podNetNSName(uid), filepath.Base(e.nodeNS)} {
+		if strings.Contains(string(info), name) {
+			t.Errorf("another pod's mount namespace still pins %s", name)
+		}
+	}
 	list, err := e.rt.ListSandboxes(ctx)
-	if err != nil || len(list) != 0 {
-		t.Errorf("ListSandboxes = %v, %v; want none", list, err)
+	if err != nil || len(list) != 1 || list[0].UID != otherUID {
+		t.Errorf("ListSandboxes = %v, %v; want only the other pod", list, err)
 	}
 	_, n2 := e.sandbox("second")
 	if n2.IP != n.IP {

@@ -47,8 +47,11 @@ func (l *Linux) startPause(nsPath, hostname string, f podFiles) (procRef, error)
 		return procRef{}, fmt.Errorf("pipe: %w", err)
 	}
 	defer pr.Close()
-	cmd := exec.Command(l.cfg.SvcnetBinary, "pause",
-		"--hostname", hostname, "--resolv", f.resolv, "--hosts", f.hosts, "--hostname-file", f.hostname)
+	args := []string{"pause", "--hostname", hostname, "--hosts", f.hosts, "--hostname-file", f.hostname}
+	if f.resolv != "" {
+		args = append(args, "--resolv", f.resolv)
+	}
+	cmd := exec.Command(l.cfg.SvcnetBinary, args...)
 	cmd.Env = []string{defaultPath}
 	cmd.Dir = "/"
 	cmd.Stdout, cmd.Stderr = pw, logf

@@ -154,11 +154,17 @@ func (l *Linux) writePodFiles(c SandboxConfig, hostname string) (podFiles, error
 	if hosts == "" {
 		hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 	}
+	if c.ResolvConf == "" {
+		f.resolv = "" // the pod sees the node's resolv.conf
+	}
 	for _, w := range []struct{ path, data string }{
 		{f.resolv, c.ResolvConf},
 		{f.hosts, hosts},
 		{f.hostname, hostname + "\n"},
 	} {
+		if w.path == "" {
+			continue
+		}
 		if err := os.WriteFile(w.path, []byte(w.data), 0o644); err != nil {
 			return podFiles{}, fmt.Errorf("write %s: %w", w.path, err)
 		}
