@@ -56,6 +56,9 @@ func NewLinux(cfg Config) (*Linux, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, err := exec.LookPath(cfg.NSEnter); err != nil {
+		return nil, fmt.Errorf("runtime needs nsenter (util-linux) to run containers: %w", err)
+	}
 	envBinary, err := exec.LookPath("env")
 	if err != nil {
 		envBinary = "/usr/bin/env"

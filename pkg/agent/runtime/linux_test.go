@@ -263,7 +263,14 @@ func TestLinuxAdopt(t *testing.T) {
 	if c := findContainer(t, rt2, uid, "sleep"); c.Running {
 		t.Errorf("container still running after stop: %+v", c)
 	}
-	e.rt = rt2 // cleanup through the new runtime
+	// A restarted agent can also tear the whole node down.
+	if err := rt2.RemoveAll(ctx); err != nil {
+		t.Fatalf("RemoveAll: %v", err)
+	}
+	if list, _ := e.rt.ListSandboxes(ctx); len(list) != 0 {
+		t.Errorf("sandboxes after RemoveAll: %+v", list)
+	}
+	e.rt = rt2
 }
 
 // TestLinuxRepair: a sandbox whose pause process died is not ready, its

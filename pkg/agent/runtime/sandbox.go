@@ -217,6 +217,23 @@ func (l *Linux) removeLocked(ctx context.Context, uid string) error {
 	return l.store.Delete(uid)
 }
 
+// RemoveAll removes every sandbox recorded in StateDir, as
+// RemovePodSandbox does for one. It is for tearing a node down (lab down,
+// tests); the node bridge stays.
+func (l *Linux) RemoveAll(ctx context.Context) error {
+	l.stateMu.Lock()
+	uids, err := l.store.UIDs()
+	l.stateMu.Unlock()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, uid := range uids {
+		errs = append(errs, l.RemovePodSandbox(ctx, uid))
+	}
+	return errors.Join(errs...)
+}
+
 // killPause kills the pause process, which makes the kernel kill every
 // process left in the pod's PID namespace, and waits for it to go.
 func (l *Linux) killPause(ctx context.Context, p procRef) error {
