@@ -17,7 +17,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(newServerCommand(), newProxyCommand(), newDNSCommand(), newKubectlCommand(), newWorkloadCommand(), newVersionCommand())
+	root.AddCommand(newServerCommand(), newProxyCommand(), newDNSCommand(), newKubectlCommand(), newWorkloadCommand(), newPauseCommand(), newVersionCommand())
 	return root
 }
 
