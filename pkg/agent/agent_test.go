@@ -116,6 +116,21 @@ func TestAgentRunsPod(t *testing.T) {
 			t.Errorf("env lacks %s: %q", kv, cc.Env)
 		}
 	}
+	// Once stable, the agent writes nothing more (minimal churn).
+	statusWrites := func() int {
+		n := 0
+		for _, act := range client.Actions() {
+			if act.GetVerb() == "update" && act.GetResource().Resource == "pods" && act.GetSubresource() == "status" {
+				n++
+			}
+		}
+		return n
+	}
+	before := statusWrites()
+	time.Sleep(time.Second)
+	if after := statusWrites(); after != before {
+		t.Errorf("%d pod status writes while nothing changed", after-before)
+	}
 	sc, _ := rt.f().Config(string(pod.UID))
 	if sc.Hostname != "web-1" || !strings.HasPrefix(sc.ResolvConf, "nameserver 10.96.0.10\nsearch web.svc.cluster.local") || !slices.Equal(sc.HostPorts, nil) {
 		t.Errorf("sandbox config %+v", sc)

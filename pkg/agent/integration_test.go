@@ -274,6 +274,20 @@ func TestIntegration(t *testing.T) {
 		}
 	}
 
+	// Stable pods are not written again (minimal churn).
+	versions := map[string]string{}
+	pods, _ = ts.Client.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
+	for _, p := range pods.Items {
+		versions[p.Name] = p.ResourceVersion
+	}
+	time.Sleep(2 * time.Second)
+	pods, _ = ts.Client.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
+	for _, p := range pods.Items {
+		if versions[p.Name] != p.ResourceVersion {
+			t.Errorf("pod %s written again while stable", p.Name)
+		}
+	}
+
 	testCrashLoop(t, ts, rt)
 	testDelete(t, ts, rt)
 
