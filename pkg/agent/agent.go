@@ -86,7 +86,7 @@ func New(c Config) (*Agent, error) {
 		workqueue.TypedRateLimitingQueueConfig[string]{Name: "agent-pods", Clock: c.Clock})
 	prober := c.Prober
 	if prober == nil {
-		prober = probe.NewProber(c.Runtime)
+		prober = probe.NewProber(agentExecer{a})
 	}
 	a.probes = probe.NewManager(probe.Config{Prober: prober, Clock: c.Clock, Logger: a.log, OnChange: a.queue.Add})
 	a.broadcaster = record.NewBroadcaster()
@@ -147,31 +147,48 @@ func (a *Agent) PodCIDRReady() <-chan struct{} { return a.cidrReady }
 
 // Run registers the node, keeps its heartbeat, waits for its podCIDR and
 // runs the node's pods until ctx ends. Pods keep running when Run returns:
-// the next agent adopts them.
+// the next agent adopts them. Run may be called once.
 func (a *Agent) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
 	a.runCtx = ctx
 	a.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: a.c.Client.CoreV1().Events("")})
-	defer a.broadcaster.Shutdown()
-	defer a.queue.ShutDown()
-	defer a.probes.Stop()
-	if err := a.registerUntilDone(ctx); err != nil {
-		return nil //nolint:nilerr // only a cancelled ctx ends registration
+	defer func() {
+		cancel()
+		a.queue.ShutDown()
+		wg.Wait()
+		a.podFactory.Shutdown()
+		a.svcFactory.Shutdown()
+		a.probes.Stop()
+		a.broadcaster.Shutdown()
+	}()
+	return a.run(ctx, &wg)
+}
+
+// run does Run's work; goroutines it starts join wg.
+func (a *Agent) run(ctx context.Context, wg *sync.WaitGroup) error {
+	if err := a.retryUntilDone(ctx, "node registration failed", a.registerNode); err != nil {
+		return nil //nolint:nilerr // only a cancelled ctx ends the retries
 	}
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	a.log.Info("node registered", "nodeIP", a.c.NodeIP.String())
 	wg.Go(func() { a.heartbeat(ctx) })
 	if err := a.waitForPodCIDR(ctx); err != nil {
 		return nil //nolint:nilerr // only a cancelled ctx ends the wait
 	}
+	if a.rt == nil {
+		rt, err := a.c.NewRuntime(ctx, a.PodCIDR())
+		if err != nil {
+			return fmt.Errorf("agent: starting the runtime for podCIDR %s: %w", a.PodCIDR(), err)
+		}
+		a.rt = rt
+	}
 	a.podFactory.Start(ctx.Done())
 	a.svcFactory.Start(ctx.Done())
-	defer a.podFactory.Shutdown()
-	defer a.svcFactory.Shutdown()
 	if !cache.WaitForCacheSync(ctx.Done(), a.synced...) {
 		return nil
 	}
-	if err := a.adopt(ctx); err != nil {
-		return fmt.Errorf("agent: adopting sandboxes: %w", err)
+	if err := a.retryUntilDone(ctx, "adopting sandboxes failed", a.adopt); err != nil {
+		return nil //nolint:nilerr // only a cancelled ctx ends the retries
 	}
 	for range a.c.Workers {
 		wg.Go(func() { a.worker(ctx) })
@@ -179,24 +196,22 @@ func (a *Agent) Run(ctx context.Context) error {
 	wg.Go(func() { a.relistLoop(ctx) })
 	a.log.Info("node agent running", "podCIDR", a.PodCIDR().String())
 	<-ctx.Done()
-	a.queue.ShutDown()
 	return nil
 }
 
-// registerUntilDone retries registration with a capped back-off until it
-// succeeds or ctx ends.
-func (a *Agent) registerUntilDone(ctx context.Context) error {
+// retryUntilDone runs f until it succeeds, retrying with a capped
+// back-off and logging msg on each failure; it fails only when ctx ends.
+func (a *Agent) retryUntilDone(ctx context.Context, msg string, f func(context.Context) error) error {
 	delay := 200 * time.Millisecond
 	for {
-		err := a.registerNode(ctx)
+		err := f(ctx)
 		if err == nil {
-			a.log.Info("node registered", "nodeIP", a.c.NodeIP.String())
 			return nil
 		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		a.log.Warn("node registration failed", "err", err, "retryIn", delay)
+		a.log.Warn(msg, "err", err, "retryIn", delay)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -225,6 +240,15 @@ func (a *Agent) worker(ctx context.Context) {
 		}
 		a.queue.Done(uid)
 	}
+}
+
+// agentExecer runs exec probes through the agent's runtime, which
+// NewRuntime may only build in Run.
+type agentExecer struct{ a *Agent }
+
+// Exec implements probe.Execer.
+func (e agentExecer) Exec(ctx context.Context, podUID, container string, argv []string, o runtime.ExecOptions) (int, error) {
+	return e.a.rt.Exec(ctx, podUID, container, argv, o)
 }
 
 // podByUID returns the API's pod of a UID from the informer cache.

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,8 +34,8 @@ const (
 var DefaultClusterDNS = netip.MustParseAddr("10.96.0.10")
 
 // Config configures a node agent. Zero values take the documented
-// defaults (New fills them in); Client, NodeName, NodeIP and Runtime are
-// required.
+// defaults (New fills them in); Client, NodeName, NodeIP and Runtime (or
+// NewRuntime) are required.
 type Config struct {
 	// Client talks to the API server with the node's identity.
 	Client kubernetes.Interface
@@ -42,8 +43,13 @@ type Config struct {
 	NodeName string
 	// NodeIP is the node's InternalIP and every pod's hostIP.
 	NodeIP netip.Addr
-	// Runtime runs the pod sandboxes and containers.
+	// Runtime runs the pod sandboxes and containers. Set it or NewRuntime.
 	Runtime runtime.Runtime
+	// NewRuntime, used when Runtime is nil, builds the runtime once node
+	// IPAM has given the node its podCIDR and before any pod runs (the
+	// Linux runtime needs the podCIDR: runtime.NewLinux, then
+	// EnsureNodeNetwork).
+	NewRuntime func(ctx context.Context, podCIDR netip.Prefix) (runtime.Runtime, error)
 	// Workloads resolves images to built-in workloads; nil means
 	// BuiltinWorkloads (pkg/workload).
 	Workloads WorkloadResolver
@@ -107,8 +113,8 @@ func (c *Config) Validate() error {
 	if !c.NodeIP.IsValid() {
 		errs = append(errs, errors.New("agent: NodeIP is required"))
 	}
-	if c.Runtime == nil {
-		errs = append(errs, errors.New("agent: Runtime is required"))
+	if (c.Runtime == nil) == (c.NewRuntime == nil) {
+		errs = append(errs, errors.New("agent: exactly one of Runtime and NewRuntime is required"))
 	}
 	for name, d := range map[string]time.Duration{
 		"HeartbeatInterval": c.HeartbeatInterval, "LeaseDuration": c.LeaseDuration,

@@ -27,46 +27,32 @@ import (
 	"github.com/svcnet/svcnet/pkg/server/servertest"
 )
 
-// lazyRuntime is the runtime Fake, created with the node's podCIDR once
-// node IPAM assigned it, counting StopContainer calls.
-type lazyRuntime struct {
-	cidr  func() netip.Prefix
-	once  sync.Once
-	fake  *runtime.Fake
+// countingRuntime is the runtime Fake, counting StopContainer calls.
+type countingRuntime struct {
+	*runtime.Fake
 	stops atomic.Int32
 }
 
-func (r *lazyRuntime) f() *runtime.Fake {
-	r.once.Do(func() { r.fake = runtime.NewFake(r.cidr()) })
-	return r.fake
-}
-
-func (r *lazyRuntime) RunPodSandbox(ctx context.Context, c runtime.SandboxConfig) (runtime.PodNetwork, error) {
-	return r.f().RunPodSandbox(ctx, c)
-}
-
-func (r *lazyRuntime) StartContainer(ctx context.Context, uid string, c runtime.ContainerConfig) (runtime.ContainerState, error) {
-	return r.f().StartContainer(ctx, uid, c)
-}
-
-func (r *lazyRuntime) StopContainer(ctx context.Context, uid, name string, grace time.Duration) error {
+func (r *countingRuntime) StopContainer(ctx context.Context, uid, name string, grace time.Duration) error {
 	r.stops.Add(1)
-	return r.f().StopContainer(ctx, uid, name, grace)
+	return r.Fake.StopContainer(ctx, uid, name, grace)
 }
 
-func (r *lazyRuntime) RemovePodSandbox(ctx context.Context, uid string) error {
-	return r.f().RemovePodSandbox(ctx, uid)
+// node holds the node's runtime across agent restarts; the first agent
+// creates it (through Config.NewRuntime) once node IPAM gave the podCIDR.
+type node struct {
+	mu sync.Mutex
+	rt *countingRuntime
 }
 
-func (r *lazyRuntime) ListSandboxes(ctx context.Context) ([]runtime.SandboxState, error) {
-	return r.f().ListSandboxes(ctx)
+func (n *node) newRuntime(_ context.Context, cidr netip.Prefix) (runtime.Runtime, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.rt == nil {
+		n.rt = &countingRuntime{Fake: runtime.NewFake(cidr)}
+	}
+	return n.rt, nil
 }
-
-func (r *lazyRuntime) Exec(ctx context.Context, uid, c string, argv []string, o runtime.ExecOptions) (int, error) {
-	return r.f().Exec(ctx, uid, c, argv, o)
-}
-
-func (r *lazyRuntime) LogPath(uid, c string) string { return r.f().LogPath(uid, c) }
 
 // unreadyProber fails the readiness probes of containers named "unready".
 type unreadyProber struct{}
@@ -101,10 +87,10 @@ func wait(t *testing.T, what string, f func() string) {
 }
 
 // runAgent starts an agent on rt until the returned stop is called.
-func runAgent(t *testing.T, ts *servertest.TestServer, rt *lazyRuntime) (*agent.Agent, func()) {
+func runAgent(t *testing.T, ts *servertest.TestServer, n *node) (*agent.Agent, func()) {
 	t.Helper()
 	a, err := agent.New(agent.Config{
-		Client: ts.Client, NodeName: "node-a", NodeIP: netip.MustParseAddr("192.0.2.1"), Runtime: rt,
+		Client: ts.Client, NodeName: "node-a", NodeIP: netip.MustParseAddr("192.0.2.1"), NewRuntime: n.newRuntime,
 		SvcnetBinary: "/usr/bin/svcnet", Prober: unreadyProber{}, Logger: logger(),
 		HeartbeatInterval: time.Second, RelistInterval: 100 * time.Millisecond,
 		CrashBackoffInitial: time.Second, CrashBackoffMax: 5 * time.Second,
@@ -112,7 +98,6 @@ func runAgent(t *testing.T, ts *servertest.TestServer, rt *lazyRuntime) (*agent.
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt.cidr = a.PodCIDR
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
@@ -167,8 +152,8 @@ func TestIntegration(t *testing.T) {
 	}
 	ts := servertest.Start(t, servertest.WithControllers(controllermanager.New(controllermanager.Config{})))
 	ctx := context.Background()
-	rt := &lazyRuntime{}
-	a, stop := runAgent(t, ts, rt)
+	n := &node{}
+	a, stop := runAgent(t, ts, n)
 
 	wait(t, "node Ready with a podCIDR", func() string {
 		n, err := ts.Client.CoreV1().Nodes().Get(ctx, "node-a", metav1.GetOptions{})
@@ -183,6 +168,15 @@ func TestIntegration(t *testing.T) {
 		return fmt.Sprintf("podCIDR %q conditions %v", n.Spec.PodCIDR, n.Status.Conditions)
 	})
 	cidr := a.PodCIDR()
+	wait(t, "runtime", func() string {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		if n.rt == nil {
+			return "not built"
+		}
+		return ""
+	})
+	rt := n.rt
 	if !netip.MustParsePrefix("10.244.0.0/16").Contains(cidr.Addr()) || cidr.Bits() != 24 {
 		t.Errorf("podCIDR %v not a /24 of 10.244.0.0/16", cidr)
 	}
@@ -263,7 +257,7 @@ func TestIntegration(t *testing.T) {
 	// The Service existed before the pods: its variables are in their env.
 	pods, _ := ts.Client.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
 	for _, p := range pods.Items {
-		cc, ok := rt.f().ContainerConfig(string(p.UID), p.Spec.Containers[0].Name)
+		cc, ok := rt.ContainerConfig(string(p.UID), p.Spec.Containers[0].Name)
 		if !ok {
 			t.Fatalf("pod %s never started", p.Name)
 		}
@@ -294,7 +288,7 @@ func TestIntegration(t *testing.T) {
 	// A restarted agent adopts the running pods without stopping them.
 	stop()
 	stops := rt.stops.Load()
-	runAgent(t, ts, rt)
+	runAgent(t, ts, n)
 	time.Sleep(2 * time.Second)
 	wait(t, "pods still ready after the agent restart", func() string {
 		ready, _ := endpointIPs(t, ts, "web")
@@ -308,7 +302,7 @@ func TestIntegration(t *testing.T) {
 	}
 }
 
-func testCrashLoop(t *testing.T, ts *servertest.TestServer, rt *lazyRuntime) {
+func testCrashLoop(t *testing.T, ts *servertest.TestServer, rt *countingRuntime) {
 	ctx := context.Background()
 	p, err := ts.Client.CoreV1().Pods("default").Create(ctx, &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "crasher"},
@@ -320,7 +314,7 @@ func testCrashLoop(t *testing.T, ts *servertest.TestServer, rt *lazyRuntime) {
 	uid := string(p.UID)
 	for i := range 2 {
 		wait(t, "crasher running", func() string {
-			if err := rt.f().ExitContainer(uid, "app", 1); err != nil {
+			if err := rt.ExitContainer(uid, "app", 1); err != nil {
 				return err.Error()
 			}
 			return ""
@@ -340,7 +334,7 @@ func testCrashLoop(t *testing.T, ts *servertest.TestServer, rt *lazyRuntime) {
 	})
 }
 
-func testDelete(t *testing.T, ts *servertest.TestServer, rt *lazyRuntime) {
+func testDelete(t *testing.T, ts *servertest.TestServer, rt *countingRuntime) {
 	ctx := context.Background()
 	p, err := ts.Client.CoreV1().Pods("default").Get(ctx, "crasher", metav1.GetOptions{})
 	if err != nil {
@@ -353,7 +347,7 @@ func testDelete(t *testing.T, ts *servertest.TestServer, rt *lazyRuntime) {
 		if _, err := ts.Client.CoreV1().Pods("default").Get(ctx, "crasher", metav1.GetOptions{}); err == nil {
 			return "pod still in the API"
 		}
-		if _, ok := rt.f().Config(string(p.UID)); ok {
+		if _, ok := rt.Config(string(p.UID)); ok {
 			return "sandbox still there"
 		}
 		return ""
