@@ -124,7 +124,8 @@ func TestLinuxContainerLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c := waitContainer(t, e.rt, uid, "exit3", func(c ContainerState) bool { return !c.Running }); c.ExitCode != 3 {
-		t.Errorf("exit3 exit code = %d, want 3", c.ExitCode)
+		b, _ := os.ReadFile(e.rt.LogPath(uid, "exit3"))
+		t.Errorf("exit3 = %+v, want exit code 3; log %q", c, b)
 	}
 
 	// Graceful stop: the server catches SIGTERM and exits 42.
@@ -279,9 +280,13 @@ func TestLinuxRepair(t *testing.T) {
 	e := newTestEnv(t)
 	ctx := context.Background()
 	uid, n := e.sandbox("fragile")
-	if _, err := e.rt.StartContainer(ctx, uid, ContainerConfig{Name: "sleep", Argv: []string{"sleep", "600"}}); err != nil {
+	if _, err := e.rt.StartContainer(ctx, uid, ContainerConfig{Name: "sleep", Argv: []string{exe(t), "helper-listen", "0.0.0.0:80"}}); err != nil {
 		t.Fatal(err)
 	}
+	waitFor(t, 10*time.Second, "the container to run", func() bool {
+		b, _ := os.ReadFile(e.rt.LogPath(uid, "sleep"))
+		return strings.Contains(string(b), "listening")
+	})
 	rec, _, _ := e.rt.load(uid)
 	if err := e.rt.killPause(ctx, rec.Pause); err != nil {
 		t.Fatal(err)

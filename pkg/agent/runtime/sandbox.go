@@ -264,16 +264,30 @@ func (l *Linux) ListSandboxes(ctx context.Context) ([]SandboxState, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		rec, err := l.refresh(uid)
+		st, err := l.refreshState(uid)
 		if IsNotFound(err) {
 			continue // removed meanwhile
 		}
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, l.sandboxState(rec))
+		out = append(out, st)
 	}
 	return out, nil
+}
+
+// refreshState is refresh returning the sandbox's state, computed under the
+// same lock: a watcher records an exit under that lock before it stops
+// counting as watching, so the state never shows a container as exited
+// without its exit code.
+func (l *Linux) refreshState(uid string) (SandboxState, error) {
+	l.stateMu.Lock()
+	defer l.stateMu.Unlock()
+	rec, err := l.refreshLocked(uid)
+	if err != nil {
+		return SandboxState{}, err
+	}
+	return l.sandboxState(rec), nil
 }
 
 // refresh reloads uid's record and records the exits of containers that
@@ -281,6 +295,10 @@ func (l *Linux) ListSandboxes(ctx context.Context) ([]SandboxState, error) {
 func (l *Linux) refresh(uid string) (*sandboxRecord, error) {
 	l.stateMu.Lock()
 	defer l.stateMu.Unlock()
+	return l.refreshLocked(uid)
+}
+
+func (l *Linux) refreshLocked(uid string) (*sandboxRecord, error) {
 	rec, ok, err := l.store.Load(uid)
 	if err != nil {
 		return nil, err
