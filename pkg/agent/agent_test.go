@@ -388,3 +388,47 @@ func TestAgentAdoptsAndCleansUp(t *testing.T) {
 		t.Errorf("StopContainer calls after restart = %d, want 1 (the orphan only)", got)
 	}
 }
+
+func TestAgentInitContainers(t *testing.T) {
+	client := newFakeCluster("node-a")
+	ctx := context.Background()
+	rt := newTestRuntime(func() netip.Prefix { return testCIDR })
+	startAgent(t, testConfig(client, "node-a", rt, newScriptedProber()))
+	pod := newPod("ns", "init", "node-a", nginx())
+	pod.Spec.InitContainers = []corev1.Container{{Name: "setup", Image: "busybox", Command: []string{"sh", "-c", "true"}}}
+	_, _ = client.CoreV1().Pods("ns").Create(ctx, pod, metav1.CreateOptions{})
+	uid := string(pod.UID)
+	eventually(t, 5*time.Second, func() string {
+		if _, ok := rt.f().ContainerConfig(uid, "setup"); !ok {
+			return "init container not started"
+		}
+		return ""
+	})
+	time.Sleep(300 * time.Millisecond)
+	if _, ok := rt.f().ContainerConfig(uid, "web"); ok {
+		t.Fatalf("app container started before the init container finished")
+	}
+	if p := getPod(t, client, "ns", "init"); p.Status.Phase != corev1.PodPending {
+		t.Errorf("phase while initializing %s", p.Status.Phase)
+	}
+	// A failed init container runs again (after the first, immediate restart).
+	_ = rt.f().ExitContainer(uid, "setup", 1)
+	eventually(t, 5*time.Second, func() string {
+		p := getPod(t, client, "ns", "init")
+		if len(p.Status.InitContainerStatuses) != 1 || p.Status.InitContainerStatuses[0].RestartCount != 1 || p.Status.InitContainerStatuses[0].State.Running == nil {
+			return fmt.Sprintf("init status %+v", p.Status.InitContainerStatuses)
+		}
+		return ""
+	})
+	_ = rt.f().ExitContainer(uid, "setup", 0)
+	eventually(t, 5*time.Second, func() string {
+		p := getPod(t, client, "ns", "init")
+		if p.Status.Phase != corev1.PodRunning || !podReady(p) {
+			return fmt.Sprintf("pod %s ready=%v", p.Status.Phase, podReady(p))
+		}
+		if cs := p.Status.InitContainerStatuses[0]; cs.State.Terminated == nil || cs.State.Terminated.Reason != "Completed" || !cs.Ready {
+			return fmt.Sprintf("init status %+v", cs)
+		}
+		return ""
+	})
+}

@@ -21,10 +21,13 @@ const configRetry = 10 * time.Second
 // syncContainers brings each container to its desired state and returns
 // how soon the pod needs another sync (0: when something changes).
 func (a *Agent) syncContainers(ctx context.Context, pod *corev1.Pod, rec *podRecord, sb *runtime.SandboxState) time.Duration {
+	if done, requeue := a.syncInitContainers(ctx, pod, rec, sb); !done {
+		return requeue
+	}
 	var requeue time.Duration
 	for i := range pod.Spec.Containers {
 		c := &pod.Spec.Containers[i]
-		d := a.syncContainer(ctx, pod, rec, c, findContainer(sb, c.Name))
+		d := a.syncContainer(ctx, pod, rec, c, findContainer(sb, c.Name), pod.Spec.RestartPolicy)
 		if d > 0 && (requeue == 0 || d < requeue) {
 			requeue = d
 		}
@@ -43,7 +46,48 @@ func shouldRestart(policy corev1.RestartPolicy, exitCode int) bool {
 	return true
 }
 
-func (a *Agent) syncContainer(ctx context.Context, pod *corev1.Pod, rec *podRecord, c *corev1.Container, st *runtime.ContainerState) time.Duration {
+// isSidecar reports whether an init container is a sidecar
+// (restartPolicy Always): it keeps running beside the app containers.
+func isSidecar(c *corev1.Container) bool {
+	return c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+}
+
+// initRestartPolicy is how failed init containers restart: like the pod,
+// except that Always means OnFailure (a finished init container is done).
+func initRestartPolicy(p corev1.RestartPolicy) corev1.RestartPolicy {
+	if p == corev1.RestartPolicyNever {
+		return p
+	}
+	return corev1.RestartPolicyOnFailure
+}
+
+// syncInitContainers runs the init containers one after the other; it
+// reports whether all are done (sidecars: running), and else how soon to
+// sync again (0: when the runtime's state changes).
+func (a *Agent) syncInitContainers(ctx context.Context, pod *corev1.Pod, rec *podRecord, sb *runtime.SandboxState) (bool, time.Duration) {
+	for i := range pod.Spec.InitContainers {
+		c := &pod.Spec.InitContainers[i]
+		st := findContainer(sb, c.Name)
+		if isSidecar(c) {
+			d := a.syncContainer(ctx, pod, rec, c, st, corev1.RestartPolicyAlways)
+			if st == nil || !st.Running {
+				return false, d
+			}
+			continue
+		}
+		switch {
+		case st != nil && !st.Running && st.ExitCode == 0:
+			rec.container(c.Name).clearWaiting()
+			continue
+		case st != nil && st.Running:
+			return false, 0
+		}
+		return false, a.syncContainer(ctx, pod, rec, c, st, initRestartPolicy(pod.Spec.RestartPolicy))
+	}
+	return true, 0
+}
+
+func (a *Agent) syncContainer(ctx context.Context, pod *corev1.Pod, rec *podRecord, c *corev1.Container, st *runtime.ContainerState, policy corev1.RestartPolicy) time.Duration {
 	cr := rec.container(c.Name)
 	uid := string(pod.UID)
 	if st != nil && st.Running {
@@ -64,7 +108,7 @@ func (a *Agent) syncContainer(ctx context.Context, pod *corev1.Pod, rec *podReco
 	if st == nil {
 		return a.startContainer(ctx, pod, rec, c)
 	}
-	if !shouldRestart(pod.Spec.RestartPolicy, st.ExitCode) {
+	if !shouldRestart(policy, st.ExitCode) {
 		cr.clearWaiting()
 		return 0
 	}

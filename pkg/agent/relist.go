@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -101,7 +102,7 @@ func (a *Agent) adopt(ctx context.Context) error {
 			if pod.Status.StartTime != nil {
 				rec.startTime = pod.Status.StartTime.Time
 			}
-			restoreContainerRecords(rec, pod.Status.ContainerStatuses)
+			restoreContainerRecords(rec, pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses)
 			a.log.Info("adopted pod sandbox", "pod", pod.Namespace+"/"+pod.Name, "uid", sb.UID, "podIP", sb.Network.IP.String())
 		}
 		a.queue.Add(sb.UID)
@@ -111,8 +112,8 @@ func (a *Agent) adopt(ctx context.Context) error {
 
 // restoreContainerRecords reads restart counts, last states and image IDs
 // back from a pod's status.
-func restoreContainerRecords(rec *podRecord, statuses []corev1.ContainerStatus) {
-	for _, cs := range statuses {
+func restoreContainerRecords(rec *podRecord, statuses ...[]corev1.ContainerStatus) {
+	for _, cs := range slices.Concat(statuses...) {
 		cr := rec.container(cs.Name)
 		cr.restartCount = cs.RestartCount
 		cr.lastTerminated = cs.LastTerminationState.Terminated

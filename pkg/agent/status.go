@@ -43,7 +43,8 @@ type statusInput struct {
 	HasSandbox bool
 	StartTime  time.Time
 	Now        time.Time
-	Containers []containerView
+	// InitContainers and Containers are in spec order.
+	InitContainers, Containers []containerView
 }
 
 // metaTime turns a time into API precision (seconds), so that a status
@@ -105,8 +106,43 @@ func containerStatus(uid string, v containerView) corev1.ContainerStatus {
 	return cs
 }
 
-// podPhase is the kubelet's getPhase over the container statuses.
-func podPhase(policy corev1.RestartPolicy, statuses []corev1.ContainerStatus) corev1.PodPhase {
+// initPhase summarises the init containers as the kubelet's getPhase
+// does: how many are still to finish and how many failed. Sidecars
+// count as pending until they run.
+func initPhase(specs []corev1.Container, statuses []corev1.ContainerStatus) (pending, failed int) {
+	for i, cs := range statuses {
+		if isSidecar(&specs[i]) {
+			if cs.State.Running == nil {
+				pending++
+			}
+			continue
+		}
+		switch {
+		case cs.State.Running != nil:
+			pending++
+		case cs.State.Terminated != nil:
+			if cs.State.Terminated.ExitCode != 0 {
+				failed++
+			}
+		case cs.LastTerminationState.Terminated != nil && cs.LastTerminationState.Terminated.ExitCode != 0:
+			failed++
+		default:
+			pending++
+		}
+	}
+	return pending, failed
+}
+
+// podPhase is the kubelet's getPhase over the container statuses, after
+// the init containers: a pod whose init container failed under
+// restartPolicy Never fails; one still initializing is Pending.
+func podPhase(policy corev1.RestartPolicy, initPending, initFailed int, statuses []corev1.ContainerStatus) corev1.PodPhase {
+	if initFailed > 0 && policy == corev1.RestartPolicyNever {
+		return corev1.PodFailed
+	}
+	if initPending > 0 || initFailed > 0 {
+		return corev1.PodPending
+	}
 	var running, waiting, stopped, succeeded int
 	for _, cs := range statuses {
 		switch {
@@ -155,12 +191,20 @@ func computeStatus(in statusInput) corev1.PodStatus {
 	pod := in.Pod
 	st := *pod.Status.DeepCopy()
 	uid := string(pod.UID)
+	st.InitContainerStatuses = nil
+	for _, v := range in.InitContainers {
+		st.InitContainerStatuses = append(st.InitContainerStatuses, containerStatus(uid, v))
+	}
+	initPending, initFailed := initPhase(pod.Spec.InitContainers, st.InitContainerStatuses)
 	st.ContainerStatuses = nil
 	for _, v := range in.Containers {
+		if (initPending > 0 || initFailed > 0) && v.Runtime == nil && v.WaitingReason == "" {
+			v.WaitingReason = "PodInitializing"
+		}
 		st.ContainerStatuses = append(st.ContainerStatuses, containerStatus(uid, v))
 	}
 	sort.Slice(st.ContainerStatuses, func(i, j int) bool { return st.ContainerStatuses[i].Name < st.ContainerStatuses[j].Name })
-	phase := podPhase(pod.Spec.RestartPolicy, st.ContainerStatuses)
+	phase := podPhase(pod.Spec.RestartPolicy, initPending, initFailed, st.ContainerStatuses)
 	if isTerminal(pod.Status.Phase) {
 		phase = pod.Status.Phase
 	}
@@ -178,13 +222,30 @@ func computeStatus(in statusInput) corev1.PodStatus {
 		t := metaTime(in.StartTime)
 		st.StartTime = &t
 	}
-	st.Conditions = podConditions(in, phase, st.ContainerStatuses)
+	st.Conditions = podConditions(in, phase, st.InitContainerStatuses, st.ContainerStatuses)
 	return st
+}
+
+// initialized is the Initialized condition: True once every init
+// container finished (sidecars: started).
+func initialized(specs []corev1.Container, statuses []corev1.ContainerStatus) corev1.PodCondition {
+	var incomplete []string
+	for i, cs := range statuses {
+		done := cs.State.Terminated != nil && cs.State.Terminated.ExitCode == 0
+		if isSidecar(&specs[i]) {
+			done = cs.State.Running != nil
+		}
+		if !done {
+			incomplete = append(incomplete, cs.Name)
+		}
+	}
+	return cond(corev1.PodInitialized, len(incomplete) == 0, "ContainersNotInitialized",
+		fmt.Sprintf("containers with incomplete status: [%s]", strings.Join(incomplete, " ")))
 }
 
 // podConditions computes the conditions the agent owns and keeps the
 // others (PodScheduled, readiness gates, DisruptionTarget...).
-func podConditions(in statusInput, phase corev1.PodPhase, statuses []corev1.ContainerStatus) []corev1.PodCondition {
+func podConditions(in statusInput, phase corev1.PodPhase, initStatuses, statuses []corev1.ContainerStatus) []corev1.PodCondition {
 	pod := in.Pod
 	var unready []string
 	for _, cs := range statuses {
@@ -205,7 +266,7 @@ func podConditions(in statusInput, phase corev1.PodPhase, statuses []corev1.Cont
 	}
 	owned := []corev1.PodCondition{
 		cond(corev1.PodReadyToStartContainers, in.HasSandbox && in.PodIP.IsValid(), "", ""),
-		cond(corev1.PodInitialized, true, "", ""),
+		initialized(pod.Spec.InitContainers, initStatuses),
 		ready,
 		containersReady,
 	}

@@ -50,7 +50,7 @@ func TestPodPhase(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := podPhase(tc.policy, tc.cs); got != tc.want {
+			if got := podPhase(tc.policy, 0, 0, tc.cs); got != tc.want {
 				t.Errorf("got %s, want %s", got, tc.want)
 			}
 		})
@@ -206,5 +206,58 @@ func TestComputeStatusTerminalAndGates(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("readiness gate condition dropped")
+	}
+}
+
+func TestInitContainersStatus(t *testing.T) {
+	pod := testPod()
+	pod.Spec.Containers = pod.Spec.Containers[:1]
+	pod.Spec.InitContainers = []corev1.Container{{Name: "setup", Image: "busybox"}, {Name: "migrate", Image: "busybox"}}
+	initView := func(i int, rt *runtime.ContainerState, reason string) containerView {
+		return containerView{Spec: &pod.Spec.InitContainers[i], Runtime: rt, WaitingReason: reason}
+	}
+	app := containerView{Spec: &pod.Spec.Containers[0]}
+	tests := []struct {
+		name        string
+		policy      corev1.RestartPolicy
+		init        []containerView
+		app         containerView
+		phase       corev1.PodPhase
+		initialized corev1.ConditionStatus
+		appReason   string
+	}{
+		{"first running", corev1.RestartPolicyAlways, []containerView{initView(0, running("setup"), ""), initView(1, nil, "")}, app,
+			corev1.PodPending, corev1.ConditionFalse, "PodInitializing"},
+		{"failed, will retry", corev1.RestartPolicyAlways, []containerView{initView(0, exited("setup", 1), ReasonCrashLoopBackOff), initView(1, nil, "")}, app,
+			corev1.PodPending, corev1.ConditionFalse, "PodInitializing"},
+		{"failed under Never", corev1.RestartPolicyNever, []containerView{initView(0, exited("setup", 1), ""), initView(1, nil, "")}, app,
+			corev1.PodFailed, corev1.ConditionFalse, "PodInitializing"},
+		{"all done", corev1.RestartPolicyAlways, []containerView{initView(0, exited("setup", 0), ""), initView(1, exited("migrate", 0), "")},
+			containerView{Spec: &pod.Spec.Containers[0], Runtime: running("b"), Started: true, Ready: true},
+			corev1.PodRunning, corev1.ConditionTrue, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			pod.Spec.RestartPolicy = tc.policy
+			st := computeStatus(statusInput{Pod: pod, HasSandbox: true, Now: t0, InitContainers: tc.init, Containers: []containerView{tc.app}})
+			if st.Phase != tc.phase {
+				t.Errorf("phase %s, want %s", st.Phase, tc.phase)
+			}
+			if len(st.InitContainerStatuses) != 2 || st.InitContainerStatuses[0].Name != "setup" {
+				t.Errorf("init statuses %+v", st.InitContainerStatuses)
+			}
+			for _, c := range st.Conditions {
+				if c.Type == corev1.PodInitialized && c.Status != tc.initialized {
+					t.Errorf("Initialized %s, want %s", c.Status, tc.initialized)
+				}
+			}
+			reason := ""
+			if w := st.ContainerStatuses[0].State.Waiting; w != nil {
+				reason = w.Reason
+			}
+			if reason != tc.appReason {
+				t.Errorf("app waiting reason %q, want %q", reason, tc.appReason)
+			}
+		})
 	}
 }

@@ -73,6 +73,9 @@ func (a *Agent) runPod(ctx context.Context, pod *corev1.Pod) error {
 }
 
 func (a *Agent) setAllWaiting(pod *corev1.Pod, rec *podRecord, reason, msg string) {
+	for _, c := range pod.Spec.InitContainers {
+		rec.container(c.Name).setWaiting(reason, msg)
+	}
 	for _, c := range pod.Spec.Containers {
 		rec.container(c.Name).setWaiting(reason, msg)
 	}
@@ -124,14 +127,18 @@ func (a *Agent) statusInput(pod *corev1.Pod, rec *podRecord, sb *runtime.Sandbox
 		a.probes.Sync(a.runCtx, uid, rec.podIP, running)
 	}
 	in := statusInput{Pod: pod, NodeIP: a.c.NodeIP, PodIP: rec.podIP, HasSandbox: sb != nil, StartTime: rec.startTime, Now: now}
+	for i := range pod.Spec.InitContainers {
+		c := &pod.Spec.InitContainers[i]
+		v := a.containerView(rec, c, sb)
+		if v.Runtime != nil {
+			v.Started = v.Runtime.Running
+			v.Ready = v.Runtime.Running && isSidecar(c) || !v.Runtime.Running && v.Runtime.ExitCode == 0 && v.WaitingReason == ""
+		}
+		in.InitContainers = append(in.InitContainers, v)
+	}
 	for i := range pod.Spec.Containers {
 		c := &pod.Spec.Containers[i]
-		cr := rec.container(c.Name)
-		v := containerView{
-			Spec: c, Runtime: findContainer(sb, c.Name), RestartCount: cr.restartCount,
-			LastTerminated: cr.lastTerminated, WaitingReason: cr.waitingReason,
-			WaitingMessage: cr.waitingMessage, ImageID: cr.imageID,
-		}
+		v := a.containerView(rec, c, sb)
 		if v.Runtime != nil && v.Runtime.Running {
 			v.Started = a.probeVerdict(uid, c, probe.Startup, v.Runtime.StartedAt)
 			v.Ready = v.Started && a.probeVerdict(uid, c, probe.Readiness, v.Runtime.StartedAt)
@@ -139,6 +146,17 @@ func (a *Agent) statusInput(pod *corev1.Pod, rec *podRecord, sb *runtime.Sandbox
 		in.Containers = append(in.Containers, v)
 	}
 	return in
+}
+
+// containerView gathers what the agent and the runtime know of a
+// container, for its status.
+func (a *Agent) containerView(rec *podRecord, c *corev1.Container, sb *runtime.SandboxState) containerView {
+	cr := rec.container(c.Name)
+	return containerView{
+		Spec: c, Runtime: findContainer(sb, c.Name), RestartCount: cr.restartCount,
+		LastTerminated: cr.lastTerminated, WaitingReason: cr.waitingReason,
+		WaitingMessage: cr.waitingMessage, ImageID: cr.imageID,
+	}
 }
 
 // probeVerdict reports whether a probe passes; a container without that
