@@ -133,6 +133,9 @@ func createReadyPod(ctx context.Context, t *testing.T, c kubernetes.Interface, n
 	p, err := c.CoreV1().Pods("default").Create(ctx, &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"app": "pet"}},
 		Spec: corev1.PodSpec{
+			// Bound to a node, so that the scheduler leaves it alone and
+			// its status write below never races with the scheduler's.
+			NodeName:  "node1",
 			Hostname:  name,
 			Subdomain: "pets",
 			Containers: []corev1.Container{{Name: "c", Image: "whoami",
