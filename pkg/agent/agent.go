@@ -31,9 +31,12 @@ const podUIDIndex = "svcnet.agent/uid"
 
 // Agent is a node agent. Build it with New and start it with Run.
 type Agent struct {
-	c       Config
-	log     *slog.Logger
+	c   Config
+	log *slog.Logger
+	// rt is set by New or, with NewRuntime, by Run before any pod work;
+	// rtp publishes it to other goroutines (Runtime, ContainerLogPath).
 	rt      runtime.Runtime
+	rtp     atomic.Pointer[runtime.Runtime]
 	metrics *metrics
 
 	podCIDR   atomic.Pointer[netip.Prefix]
@@ -81,6 +84,9 @@ func New(c Config) (*Agent, error) {
 		hostPorts: newHostPorts(),
 		records:   map[string]*podRecord{},
 		lastSeen:  map[string]string{},
+	}
+	if a.rt != nil {
+		a.rtp.Store(&a.rt)
 	}
 	a.queue = workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[string](),
 		workqueue.TypedRateLimitingQueueConfig[string]{Name: "agent-pods", Clock: c.Clock})
@@ -142,6 +148,17 @@ func (a *Agent) PodCIDR() netip.Prefix {
 	return netip.Prefix{}
 }
 
+// Runtime returns the agent's runtime (for exec streaming), or nil while
+// NewRuntime has not built it yet.
+func (a *Agent) Runtime() runtime.Runtime { return a.runtime() }
+
+func (a *Agent) runtime() runtime.Runtime {
+	if p := a.rtp.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 // PodCIDRReady is closed once PodCIDR is known.
 func (a *Agent) PodCIDRReady() <-chan struct{} { return a.cidrReady }
 
@@ -182,6 +199,7 @@ func (a *Agent) run(ctx context.Context, wg *sync.WaitGroup) error {
 		}
 		a.rt = rt
 	}
+	a.rtp.Store(&a.rt)
 	a.podFactory.Start(ctx.Done())
 	a.svcFactory.Start(ctx.Done())
 	if !cache.WaitForCacheSync(ctx.Done(), a.synced...) {

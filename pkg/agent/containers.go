@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -240,6 +241,21 @@ func expandAll(in []string, env *orderedEnv) []string {
 		out[i] = expand(s, env.get)
 	}
 	return out
+}
+
+// ContainerLogPath returns the log file of a container's current run, for
+// serving `kubectl logs`; "" until the runtime exists.
+func (a *Agent) ContainerLogPath(pod *corev1.Pod, container string) string {
+	if a.runtime() == nil {
+		return ""
+	}
+	var restarts int32
+	for _, cs := range slices.Concat(pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses) {
+		if cs.Name == container {
+			restarts = cs.RestartCount
+		}
+	}
+	return a.logPath(pod, container, restarts)
 }
 
 // logPath is where a container run's output goes.

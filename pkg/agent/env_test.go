@@ -37,7 +37,7 @@ func (m mapSources) Secret(_ context.Context, ns, name string) (*corev1.Secret, 
 
 func TestContainerEnv(t *testing.T) {
 	src := mapSources{
-		cms: map[string]*corev1.ConfigMap{"web/cfg": {Data: map[string]string{"MODE": "prod", "LEVEL": "3", "dash-key": "x", "bad=key": "y"}}},
+		cms:     map[string]*corev1.ConfigMap{"web/cfg": {Data: map[string]string{"MODE": "prod", "LEVEL": "3", "dash-key": "x", "bad=key": "y"}}},
 		secrets: map[string]*corev1.Secret{"web/sec": {Data: map[string][]byte{"TOKEN": []byte("s3cret")}}},
 	}
 	pod := &corev1.Pod{
@@ -106,8 +106,11 @@ func TestContainerEnv(t *testing.T) {
 
 type fakeWorkloads map[string]string
 
-func (f fakeWorkloads) Lookup(image string, _ []string) (string, bool) { n, ok := f[image]; return n, ok }
-func (f fakeWorkloads) Names() []string                                  { return []string{"httpd", "nginx"} }
+func (f fakeWorkloads) Lookup(image string, _ []string) (string, bool) {
+	n, ok := f[image]
+	return n, ok
+}
+func (f fakeWorkloads) Names() []string { return []string{"httpd", "nginx"} }
 
 func TestContainerLaunch(t *testing.T) {
 	wr := fakeWorkloads{"nginx:1.25": "nginx", "busybox": "sleep"}

@@ -114,7 +114,7 @@ func testLogger() *slog.Logger {
 func testConfig(client kubernetes.Interface, node string, rt runtime.Runtime, p probe.Prober) Config {
 	return Config{
 		Client: client, NodeName: node, NodeIP: netip.MustParseAddr("192.0.2.1"), Runtime: rt,
-		Workloads: fakeWorkloads{"nginx": "nginx", "busybox": "sleep", "whoami": "whoami"},
+		Workloads:    fakeWorkloads{"nginx": "nginx", "busybox": "sleep", "whoami": "whoami"},
 		SvcnetBinary: "/usr/bin/svcnet", Prober: p,
 		HeartbeatInterval: 200 * time.Millisecond, NodeStatusInterval: time.Second,
 		RelistInterval: 50 * time.Millisecond, CrashBackoffInitial: 300 * time.Millisecond, CrashBackoffMax: 2 * time.Second,

@@ -103,6 +103,7 @@ func (a *Agent) ensureSandbox(ctx context.Context, pod *corev1.Pod, rec *podReco
 		HostPorts:  podHostPorts(pod),
 	})
 	if err != nil {
+		a.recorder.Eventf(pod, corev1.EventTypeWarning, "FailedCreatePodSandBox", "Failed to create pod sandbox: %v", err)
 		return fmt.Errorf("creating pod sandbox: %w", err)
 	}
 	if rec.podIP != pn.IP {
