@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -111,3 +112,5 @@ func parseAddrs(s string) ([]netip.Addr, error) {
 	}
 	return out, nil
 }
+
+func metav1GetOptions() metav1.GetOptions { return metav1.GetOptions{} }
