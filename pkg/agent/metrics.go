@@ -1,6 +1,10 @@
 package agent
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"errors"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // metrics are the agent's Prometheus collectors.
 type metrics struct {
@@ -36,10 +40,31 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.podSyncs, m.statusUpdates, m.containerStarts, m.containerRestarts, m.heartbeatFailures, m.sandboxes} {
-		if err := reg.Register(c); err != nil {
+	var err error
+	if m.podSyncs, err = register(reg, m.podSyncs); err != nil {
+		return nil, err
+	}
+	for _, c := range []*prometheus.Counter{&m.statusUpdates, &m.containerStarts, &m.containerRestarts, &m.heartbeatFailures} {
+		if *c, err = register(reg, *c); err != nil {
 			return nil, err
 		}
 	}
+	if m.sandboxes, err = register(reg, m.sandboxes); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// register registers c, or returns the collector already registered under
+// its name, so that an agent rebuilt in the same process (a restarted
+// in-process agent) keeps counting in the same series.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	return c, err
 }
