@@ -103,6 +103,13 @@ func (a *Agent) adopt(ctx context.Context) error {
 				rec.startTime = pod.Status.StartTime.Time
 			}
 			restoreContainerRecords(rec, pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses)
+			for _, c := range sb.Containers {
+				// The runtime persists its restart count too: trust the
+				// larger, in case the last status write was lost.
+				if cr := rec.container(c.Name); int32(c.Restarts) > cr.restartCount {
+					cr.restartCount = int32(c.Restarts)
+				}
+			}
 			a.log.Info("adopted pod sandbox", "pod", pod.Namespace+"/"+pod.Name, "uid", sb.UID, "podIP", sb.Network.IP.String())
 		}
 		a.queue.Add(sb.UID)
