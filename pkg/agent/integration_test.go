@@ -181,41 +181,7 @@ func TestIntegration(t *testing.T) {
 		t.Errorf("podCIDR %v not a /24 of 10.244.0.0/16", cidr)
 	}
 
-	svc, err := ts.Client.CoreV1().Services("default").Create(ctx, &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: "web"},
-		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"},
-			Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(80)}}},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	labels := map[string]string{"app": "web"}
-	_, err = ts.Client.AppsV1().Deployments("default").Create(ctx, &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "web"},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To[int32](2), Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{
-					Name: "nginx", Image: "nginx:1.27", Ports: []corev1.ContainerPort{{ContainerPort: 80}},
-					ReadinessProbe: readyProbe(),
-				}}},
-			},
-		},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A pod of the Service whose readiness probe fails.
-	_, err = ts.Client.CoreV1().Pods("default").Create(ctx, &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: "unready", Labels: labels},
-		Spec: corev1.PodSpec{Containers: []corev1.Container{{
-			Name: "unready", Image: "nginx", Ports: []corev1.ContainerPort{{ContainerPort: 80}}, ReadinessProbe: readyProbe(),
-		}}},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := createWebWorkloads(t, ts)
 
 	var webIPs []string
 	wait(t, "deployment pods Running and Ready in the EndpointSlices", func() string {
@@ -254,33 +220,8 @@ func TestIntegration(t *testing.T) {
 		t.Errorf("pod failing readiness is a ready endpoint: %v", ready)
 	}
 
-	// The Service existed before the pods: its variables are in their env.
-	pods, _ := ts.Client.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
-	for _, p := range pods.Items {
-		cc, ok := rt.ContainerConfig(string(p.UID), p.Spec.Containers[0].Name)
-		if !ok {
-			t.Fatalf("pod %s never started", p.Name)
-		}
-		for _, kv := range []string{"WEB_SERVICE_HOST=" + svc.Spec.ClusterIP, "WEB_SERVICE_PORT_HTTP=80", "KUBERNETES_SERVICE_HOST=10.96.0.1"} {
-			if !slices.Contains(cc.Env, kv) {
-				t.Errorf("pod %s env lacks %s: %q", p.Name, kv, cc.Env)
-			}
-		}
-	}
-
-	// Stable pods are not written again (minimal churn).
-	versions := map[string]string{}
-	pods, _ = ts.Client.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
-	for _, p := range pods.Items {
-		versions[p.Name] = p.ResourceVersion
-	}
-	time.Sleep(2 * time.Second)
-	pods, _ = ts.Client.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
-	for _, p := range pods.Items {
-		if versions[p.Name] != p.ResourceVersion {
-			t.Errorf("pod %s written again while stable", p.Name)
-		}
-	}
+	checkServiceEnv(t, ts, rt, svc)
+	checkNoChurn(t, ts)
 
 	testCrashLoop(t, ts, rt)
 	testDelete(t, ts, rt)
@@ -312,14 +253,13 @@ func testCrashLoop(t *testing.T, ts *servertest.TestServer, rt *countingRuntime)
 		t.Fatal(err)
 	}
 	uid := string(p.UID)
-	for i := range 2 {
+	for range 2 {
 		wait(t, "crasher running", func() string {
 			if err := rt.ExitContainer(uid, "app", 1); err != nil {
 				return err.Error()
 			}
 			return ""
 		})
-		_ = i
 	}
 	wait(t, "CrashLoopBackOff", func() string {
 		p, err := ts.Client.CoreV1().Pods("default").Get(ctx, "crasher", metav1.GetOptions{})
@@ -352,4 +292,87 @@ func testDelete(t *testing.T, ts *servertest.TestServer, rt *countingRuntime) {
 		}
 		return ""
 	})
+}
+
+// createWebWorkloads creates the web Service, then a Deployment of two
+// nginx pods behind it, and a pod of the Service whose readiness probe
+// fails.
+func createWebWorkloads(t *testing.T, ts *servertest.TestServer) *corev1.Service {
+	t.Helper()
+	ctx := context.Background()
+	svc, err := ts.Client.CoreV1().Services("default").Create(ctx, &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"},
+			Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt32(80)}}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	labels := map[string]string{"app": "web"}
+	_, err = ts.Client.AppsV1().Deployments("default").Create(ctx, &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "web"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](2), Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{
+					Name: "nginx", Image: "nginx:1.27", Ports: []corev1.ContainerPort{{ContainerPort: 80}},
+					ReadinessProbe: readyProbe(),
+				}}},
+			},
+		},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A pod of the Service whose readiness probe fails.
+	_, err = ts.Client.CoreV1().Pods("default").Create(ctx, &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "unready", Labels: labels},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{
+			Name: "unready", Image: "nginx", Ports: []corev1.ContainerPort{{ContainerPort: 80}}, ReadinessProbe: readyProbe(),
+		}}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// checkServiceEnv checks that the Service created before the pods put its
+// variables in their environment.
+func checkServiceEnv(t *testing.T, ts *servertest.TestServer, rt *countingRuntime, svc *corev1.Service) {
+	t.Helper()
+	ctx := context.Background()
+	// The Service existed before the pods: its variables are in their env.
+	pods, _ := ts.Client.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
+	for _, p := range pods.Items {
+		cc, ok := rt.ContainerConfig(string(p.UID), p.Spec.Containers[0].Name)
+		if !ok {
+			t.Fatalf("pod %s never started", p.Name)
+		}
+		for _, kv := range []string{"WEB_SERVICE_HOST=" + svc.Spec.ClusterIP, "WEB_SERVICE_PORT_HTTP=80", "KUBERNETES_SERVICE_HOST=10.96.0.1"} {
+			if !slices.Contains(cc.Env, kv) {
+				t.Errorf("pod %s env lacks %s: %q", p.Name, kv, cc.Env)
+			}
+		}
+	}
+}
+
+// checkNoChurn checks that stable pods are not written again.
+func checkNoChurn(t *testing.T, ts *servertest.TestServer) {
+	t.Helper()
+	ctx := context.Background()
+	// Stable pods are not written again (minimal churn).
+	versions := map[string]string{}
+	pods, _ := ts.Client.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
+	for _, p := range pods.Items {
+		versions[p.Name] = p.ResourceVersion
+	}
+	time.Sleep(2 * time.Second)
+	pods, _ = ts.Client.CoreV1().Pods("default").List(ctx, metav1.ListOptions{LabelSelector: "app=web"})
+	for _, p := range pods.Items {
+		if versions[p.Name] != p.ResourceVersion {
+			t.Errorf("pod %s written again while stable", p.Name)
+		}
+	}
 }
