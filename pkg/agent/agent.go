@@ -10,6 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/informers"
@@ -251,6 +252,11 @@ func (a *Agent) worker(ctx context.Context) {
 			a.metrics.podSyncs.WithLabelValues("success").Inc()
 			a.queue.Forget(uid)
 		case ctx.Err() != nil:
+		case apierrors.IsConflict(err):
+			// Someone else wrote the pod meanwhile; the informer brings
+			// the new version and the retry uses it.
+			a.log.Debug("pod sync conflicted", "uid", uid, "err", err)
+			a.queue.AddRateLimited(uid)
 		default:
 			a.metrics.podSyncs.WithLabelValues("error").Inc()
 			a.log.Warn("pod sync failed", "uid", uid, "err", err)
