@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -307,8 +309,14 @@ func TestAgentTerminatesDeletedPod(t *testing.T) {
 	client := newFakeCluster("node-a")
 	ctx := context.Background()
 	rt := newTestRuntime(func() netip.Prefix { return testCIDR })
-	startAgent(t, testConfig(client, "node-a", rt, newScriptedProber()))
+	c := testConfig(client, "node-a", rt, newScriptedProber())
+	c.PodLogDir = t.TempDir()
+	startAgent(t, c)
 	pod := newPod("ns", "doomed", "node-a", nginx())
+	logDir := filepath.Join(c.PodLogDir, "ns_doomed_"+string(pod.UID))
+	if err := os.MkdirAll(filepath.Join(logDir, "web"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	_, _ = client.CoreV1().Pods("ns").Create(ctx, pod, metav1.CreateOptions{})
 	eventually(t, 5*time.Second, func() string {
 		if !podReady(getPod(t, client, "ns", "doomed")) {
@@ -316,6 +324,9 @@ func TestAgentTerminatesDeletedPod(t *testing.T) {
 		}
 		return ""
 	})
+	if cc, _ := rt.f().ContainerConfig(string(pod.UID), "web"); cc.LogPath != filepath.Join(logDir, "web", "0.log") {
+		t.Errorf("log path %q", cc.LogPath)
+	}
 	// The API server marks a graceful delete with a deletionTimestamp.
 	p := getPod(t, client, "ns", "doomed")
 	now := metav1.Now()
@@ -334,6 +345,12 @@ func TestAgentTerminatesDeletedPod(t *testing.T) {
 	})
 	if rt.stops.Load() != 1 {
 		t.Errorf("StopContainer called %d times, want 1", rt.stops.Load())
+	}
+	if cc, _ := rt.f().ContainerConfig(string(pod.UID), "web"); cc.LogPath != "" {
+		t.Errorf("container config survives the sandbox")
+	}
+	if _, err := os.Stat(logDir); !os.IsNotExist(err) {
+		t.Errorf("pod log directory not removed: %v", err)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -39,6 +41,7 @@ func (a *Agent) terminatePod(ctx context.Context, pod *corev1.Pod) error {
 		return err
 	}
 	a.forget(uid)
+	a.removePodLogs(uid)
 	err := a.c.Client.CoreV1().Pods(pod.Namespace).Delete(ctx, pod.Name, metav1.DeleteOptions{
 		GracePeriodSeconds: ptr.To[int64](0),
 		Preconditions:      &metav1.Preconditions{UID: &pod.UID},
@@ -87,6 +90,20 @@ func (a *Agent) stopPod(ctx context.Context, pod *corev1.Pod, uid string, grace 
 	return nil
 }
 
+// removePodLogs deletes a gone pod's log directory under PodLogDir, as
+// the kubelet removes /var/log/pods/<ns>_<name>_<uid>.
+func (a *Agent) removePodLogs(uid string) {
+	if a.c.PodLogDir == "" {
+		return
+	}
+	dirs, _ := filepath.Glob(filepath.Join(a.c.PodLogDir, "*_"+uid))
+	for _, d := range dirs {
+		if err := os.RemoveAll(d); err != nil {
+			a.log.Warn("removing pod logs failed", "dir", d, "err", err)
+		}
+	}
+}
+
 // removeOrphan removes the sandbox of a pod that no longer exists in the
 // API (deleted while the agent was down, or force-deleted).
 func (a *Agent) removeOrphan(ctx context.Context, uid string) error {
@@ -95,6 +112,7 @@ func (a *Agent) removeOrphan(ctx context.Context, uid string) error {
 		return err
 	}
 	a.forget(uid)
+	a.removePodLogs(uid)
 	return nil
 }
 
