@@ -68,6 +68,10 @@ type Config struct {
 	// <dir>/<ns>_<pod>_<uid>/<container>/<restart>.log, like the
 	// kubelet's /var/log/pods; empty lets the runtime choose (LogPath).
 	PodLogDir string
+	// DaemonPort is the port where this node serves exec and logs, posted
+	// as status.daemonEndpoints.kubeletEndpoint.port so the API server can
+	// reach it; 0 leaves it unset.
+	DaemonPort int32
 	// Labels are extra labels for the Node object.
 	Labels map[string]string
 	// MaxPods is the node's pods capacity; default 110.
@@ -124,6 +128,9 @@ func (c *Config) Validate() error {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("agent: %s %v is negative", name, d))
 		}
+	}
+	if c.DaemonPort < 0 || c.DaemonPort > 65535 {
+		errs = append(errs, fmt.Errorf("agent: DaemonPort %d is not a port", c.DaemonPort))
 	}
 	if c.MaxPods < 0 || c.Workers < 0 {
 		errs = append(errs, errors.New("agent: MaxPods and Workers must not be negative"))

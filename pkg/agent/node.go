@@ -38,8 +38,11 @@ func nodeLabels(name string, si SystemInfo, extra map[string]string) map[string]
 
 // nodeStatus computes the Node status the agent posts, keeping the
 // transition times of conditions whose status did not change.
-func nodeStatus(old corev1.NodeStatus, nodeName string, nodeIP netip.Addr, si SystemInfo, maxPods int, now time.Time) corev1.NodeStatus {
+func nodeStatus(old corev1.NodeStatus, nodeName string, nodeIP netip.Addr, si SystemInfo, maxPods int, daemonPort int32, now time.Time) corev1.NodeStatus {
 	st := *old.DeepCopy()
+	if daemonPort > 0 {
+		st.DaemonEndpoints.KubeletEndpoint.Port = daemonPort
+	}
 	st.Addresses = []corev1.NodeAddress{
 		{Type: corev1.NodeInternalIP, Address: nodeIP.String()},
 		{Type: corev1.NodeHostName, Address: nodeName},
@@ -146,7 +149,7 @@ func (a *Agent) postNodeStatus(ctx context.Context) error {
 		}
 		a.observePodCIDR(node)
 		node = node.DeepCopy()
-		node.Status = nodeStatus(node.Status, a.c.NodeName, a.c.NodeIP, a.sysInfo, a.c.MaxPods, a.c.Clock.Now())
+		node.Status = nodeStatus(node.Status, a.c.NodeName, a.c.NodeIP, a.sysInfo, a.c.MaxPods, a.c.DaemonPort, a.c.Clock.Now())
 		_, err = nodes.UpdateStatus(ctx, node, metav1.UpdateOptions{})
 		return err
 	})

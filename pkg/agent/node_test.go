@@ -20,12 +20,15 @@ func TestNodeStatus(t *testing.T) {
 		{Type: "example.com/Custom", Status: corev1.ConditionTrue},
 	}}
 	now := t0.Add(time.Minute)
-	st := nodeStatus(old, "node-a", netip.MustParseAddr("192.0.2.1"), testSysInfo, 110, now)
+	st := nodeStatus(old, "node-a", netip.MustParseAddr("192.0.2.1"), testSysInfo, 110, 10250, now)
 	if len(st.Addresses) != 2 || st.Addresses[0].Type != corev1.NodeInternalIP || st.Addresses[0].Address != "192.0.2.1" || st.Addresses[1].Address != "node-a" {
 		t.Errorf("addresses %v", st.Addresses)
 	}
 	if st.Capacity.Cpu().Value() != 2 || st.Capacity.Memory().Value() != 4<<30 || st.Capacity.Pods().Value() != 110 || st.Allocatable.Pods().Value() != 110 {
 		t.Errorf("capacity %v", st.Capacity)
+	}
+	if st.DaemonEndpoints.KubeletEndpoint.Port != 10250 {
+		t.Errorf("daemon endpoint %+v", st.DaemonEndpoints)
 	}
 	ni := st.NodeInfo
 	if ni.OSImage != testSysInfo.OSImage || ni.KernelVersion != "6.12.0" || ni.Architecture != "amd64" || ni.OperatingSystem != "linux" ||
@@ -47,7 +50,7 @@ func TestNodeStatus(t *testing.T) {
 	}
 	// The next post keeps the transition time and moves the heartbeat.
 	later := now.Add(time.Minute)
-	st2 := nodeStatus(st, "node-a", netip.MustParseAddr("192.0.2.1"), testSysInfo, 110, later)
+	st2 := nodeStatus(st, "node-a", netip.MustParseAddr("192.0.2.1"), testSysInfo, 110, 0, later)
 	for _, c := range st2.Conditions {
 		if c.Type == corev1.NodeReady && (!c.LastTransitionTime.Time.Equal(now) || !c.LastHeartbeatTime.Time.Equal(later)) {
 			t.Errorf("second post Ready %+v", c)
