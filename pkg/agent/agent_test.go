@@ -67,6 +67,16 @@ func TestAgentRegistersNodeAndLease(t *testing.T) {
 	default:
 		t.Errorf("PodCIDRReady not closed")
 	}
+	// A deleted Node is registered again at the next status post.
+	if err := client.CoreV1().Nodes().Delete(ctx, "node-a", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, func() string {
+		if _, err := client.CoreV1().Nodes().Get(ctx, "node-a", metav1.GetOptions{}); err != nil {
+			return err.Error()
+		}
+		return ""
+	})
 	l1, _ := client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, "node-a", metav1.GetOptions{})
 	eventually(t, 5*time.Second, func() string {
 		l2, _ := client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, "node-a", metav1.GetOptions{})

@@ -153,6 +153,12 @@ func (a *Agent) postNodeStatus(ctx context.Context) error {
 		_, err = nodes.UpdateStatus(ctx, node, metav1.UpdateOptions{})
 		return err
 	})
+	if apierrors.IsNotFound(err) {
+		// Someone deleted the Node: register it again, as a restarted
+		// kubelet would.
+		a.log.Warn("node object missing, registering again")
+		return a.registerNode(ctx)
+	}
 	if err != nil {
 		return fmt.Errorf("posting node status: %w", err)
 	}
