@@ -114,3 +114,9 @@ func parseAddrs(s string) ([]netip.Addr, error) {
 }
 
 func metav1GetOptions() metav1.GetOptions { return metav1.GetOptions{} }
+
+// loggerT and registerer shorten signatures.
+type (
+	loggerT    = *slog.Logger
+	registerer = prometheus.Registerer
+)

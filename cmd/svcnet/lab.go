@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -16,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/svcnet/svcnet/pkg/agent/runtime"
 	"github.com/svcnet/svcnet/pkg/lab"
 )
 
@@ -105,6 +107,9 @@ func labUp(ctx context.Context, f *labFlags, nodes int, cmd *cobra.Command) (err
 	if err := writeLabKubeconfig(filepath.Join(serverDir, "kubeconfig"), kubeconfig, fmt.Sprintf("https://127.0.0.1:%d", port)); err != nil {
 		return err
 	}
+	if err := startLabAgents(ctx, l, self, serverDir, f.logLevel); err != nil {
+		return err
+	}
 	client, err := newClient(kubeconfig)
 	if err != nil {
 		return err
@@ -131,10 +136,59 @@ func labUp(ctx context.Context, f *labFlags, nodes int, cmd *cobra.Command) (err
 func newLabDownCommand(f *labFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "down",
-		Short: "Remove everything the lab made (namespaces, processes), even after a crash",
+		Short: "Remove everything the lab made (namespaces, processes, pods), even after a crash",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return lab.Down(cmd.Context(), f.runDir(), newLogger(f.logLevel))
+			log := newLogger(f.logLevel)
+			if l, err := lab.Load(f.runDir(), log); err == nil {
+				// Stop the agents first (Down stops every process it
+				// started), then remove the pods they left.
+				if err := l.Down(cmd.Context()); err != nil {
+					return err
+				}
+			}
+			removeLabPods(cmd.Context(), f.runDir(), log)
+			return lab.Down(cmd.Context(), f.runDir(), log)
 		},
+	}
+}
+
+// startLabAgents starts `svcnet agent` in every node, with a kubeconfig
+// that reaches the API server at node1's lab address.
+func startLabAgents(ctx context.Context, l *lab.Lab, self, serverDir, logLevel string) error {
+	api := l.APIServerAddr()
+	nodeKubeconfig := filepath.Join(l.RunDir(), "node-kubeconfig")
+	if err := writeLabKubeconfig(filepath.Join(serverDir, "kubeconfig"), nodeKubeconfig, "https://"+api.String()); err != nil {
+		return err
+	}
+	// Lab nodes have no way out: cluster DNS forwards other names to the
+	// lab router, where nothing answers, so they fail at once and nothing
+	// leaves the lab.
+	upstream := netip.AddrPortFrom(lab.RouterNodeAddr.Addr(), 53).String()
+	for _, n := range l.Nodes() {
+		argv := []string{self, "agent", "--kubeconfig", nodeKubeconfig, "--node-name", n.Name,
+			"--node-ip", n.IP.String(), "--state-dir", filepath.Join(l.RunDir(), n.Name),
+			"--dns-upstream", upstream, "--metrics-bind-address", "", "--log-level", logLevel}
+		if _, err := l.Start(ctx, n.Name, argv, filepath.Join(l.RunDir(), n.Name+".log")); err != nil {
+			return fmt.Errorf("starting the agent of %s: %w", n.Name, err)
+		}
+	}
+	return nil
+}
+
+// removeLabPods removes the pod sandboxes the lab's agents left.
+func removeLabPods(ctx context.Context, runDir string, log loggerT) {
+	dirs, _ := filepath.Glob(filepath.Join(runDir, "node*", "runtime"))
+	self, _ := os.Executable()
+	for _, dir := range dirs {
+		rt, err := runtime.NewLinux(runtime.Config{PodCIDR: netip.MustParsePrefix("10.244.255.0/24"),
+			StateDir: dir, SvcnetBinary: self, Logger: log})
+		if err != nil {
+			log.Warn("cannot clean pods", "dir", dir, "err", err)
+			continue
+		}
+		if err := rt.RemoveAll(ctx); err != nil {
+			log.Warn("cleaning pods", "dir", dir, "err", err)
+		}
 	}
 }
 

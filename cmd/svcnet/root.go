@@ -17,7 +17,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: false,
 	}
-	root.AddCommand(newServerCommand(), newProxyCommand(), newDNSCommand(), newKubectlCommand(), newWorkloadCommand(), newPauseCommand(), newLabCommand(), newVersionCommand())
+	root.AddCommand(newServerCommand(), newProxyCommand(), newDNSCommand(), newKubectlCommand(), newWorkloadCommand(), newPauseCommand(), newLabCommand(), newAgentCommand(), newVersionCommand())
 	return root
 }
 

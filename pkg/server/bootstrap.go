@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -49,6 +50,9 @@ func (s *Server) bootstrap(ctx context.Context) error {
 		},
 	}
 	if err := s.ensure(ctx, "services", svc); err != nil {
+		return err
+	}
+	if err := s.ensure(ctx, "services", kubeDNSService(nthIP(s.c.ServiceCIDR, 10))); err != nil {
 		return err
 	}
 	return s.reconcileAPIEndpoints(ctx)
@@ -135,5 +139,34 @@ func (s *Server) reconcileAPIEndpoints(ctx context.Context) error {
 	return nil
 }
 
+// nthIP returns the n-th address of a prefix (10.96.0.10 for n=10).
+func nthIP(p netip.Prefix, n int) netip.Addr {
+	a := p.Masked().Addr()
+	for i := 0; i < n; i++ {
+		a = a.Next()
+	}
+	return a
+}
+
 func strPtr(s string) *string                     { return &s }
 func protoPtr(p corev1.Protocol) *corev1.Protocol { return &p }
+
+// kubeDNSService is the cluster DNS Service: no selector (each node's agent
+// publishes its own DNS server as an endpoint) and internalTrafficPolicy
+// Local, so every pod asks its own node.
+func kubeDNSService(clusterIP netip.Addr) *corev1.Service {
+	local := corev1.ServiceInternalTrafficPolicyLocal
+	return &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "kube-dns", Namespace: "kube-system",
+			Labels: map[string]string{"k8s-app": "kube-dns", "kubernetes.io/name": "CoreDNS", "kubernetes.io/cluster-service": "true"}},
+		Spec: corev1.ServiceSpec{
+			ClusterIP:             clusterIP.String(),
+			InternalTrafficPolicy: &local,
+			Ports: []corev1.ServicePort{
+				{Name: "dns", Port: 53, Protocol: corev1.ProtocolUDP},
+				{Name: "dns-tcp", Port: 53, Protocol: corev1.ProtocolTCP},
+				{Name: "metrics", Port: 9153, Protocol: corev1.ProtocolTCP},
+			},
+		},
+	}
+}
