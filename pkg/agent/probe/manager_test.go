@@ -82,11 +82,15 @@ func TestManagerStartupGatesReadiness(t *testing.T) {
 	if len(changes) == 0 {
 		t.Errorf("OnChange was not called")
 	}
-	// A new run of the container starts over.
+	// A new run of the container starts over, not ready until probed.
+	sp.set("app", Readiness, Failure)
 	restarted := started.Add(time.Second)
 	m.Sync(ctx, "uid1", netip.MustParseAddr("10.244.0.5"), []RunningContainer{{Spec: c, StartedAt: restarted}})
-	if r, _ := m.Result("uid1", "app", Readiness, restarted); r != Failure {
-		t.Errorf("readiness of a new run = %v, want failure", r)
+	if r, ok := m.Result("uid1", "app", Readiness, restarted); r != Failure || !ok {
+		t.Errorf("readiness of a new run = %v %v, want failure", r, ok)
+	}
+	if _, ok := m.Result("uid1", "app", Readiness, started); ok {
+		t.Errorf("the old run's worker survives")
 	}
 	m.RemovePod("uid1")
 	if _, ok := m.Result("uid1", "app", Readiness, restarted); ok {
