@@ -39,8 +39,10 @@ func IsPoolExhausted(err error) bool { return errors.Is(err, errPoolExhausted) }
 // hostLocalIPAM hands out pod IPs from a podCIDR and persists each lease as
 // a file named after the IP in dir, holding the pod UID. Creating the file
 // with O_EXCL is the allocation, so two allocations (even from two
-// processes) can never share an IP, and leases survive restarts. The lowest
-// free address is given out first.
+// processes) can never share an IP, and leases survive restarts. Like CNI's
+// host-local plugin, it hands out addresses round-robin, starting after the
+// last one it reserved (recorded in lastReservedFile), so that a deleted
+// pod's replacement gets a new IP rather than the one just released.
 type hostLocalIPAM struct {
 	dir     string
 	podCIDR netip.Prefix
@@ -66,14 +68,14 @@ func (m *hostLocalIPAM) Allocate(uid string) (netip.Addr, error) {
 		got    netip.Addr
 		errOut error
 	)
-	podAddrs(m.podCIDR, func(a netip.Addr) bool {
+	for _, a := range m.scanOrder() {
 		f, err := os.OpenFile(filepath.Join(m.dir, a.String()), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if errors.Is(err, fs.ErrExist) {
-			return true
+			continue
 		}
 		if err != nil {
 			errOut = fmt.Errorf("create IP lease %s: %w", a, err)
-			return false
+			break
 		}
 		_, werr := f.WriteString(uid)
 		if cerr := f.Close(); werr == nil {
@@ -82,11 +84,13 @@ func (m *hostLocalIPAM) Allocate(uid string) (netip.Addr, error) {
 		if werr != nil {
 			_ = os.Remove(f.Name())
 			errOut = fmt.Errorf("write IP lease %s: %w", a, werr)
-			return false
+			break
 		}
 		got = a
-		return false
-	})
+		// Best effort: a lost hint only means the scan starts earlier.
+		_ = writeFileAtomic(filepath.Join(m.dir, lastReservedFile), []byte(a.String()))
+		break
+	}
 	if errOut != nil {
 		return netip.Addr{}, errOut
 	}
@@ -94,6 +98,40 @@ func (m *hostLocalIPAM) Allocate(uid string) (netip.Addr, error) {
 		return netip.Addr{}, fmt.Errorf("allocate an IP from %s: %w", m.podCIDR, errPoolExhausted)
 	}
 	return got, nil
+}
+
+// lastReservedFile records the last address handed out (CNI host-local's
+// name for it); it is not an IP, so lease listings skip it.
+const lastReservedFile = "last_reserved_ip.0"
+
+// scanOrder lists the pod addresses starting after the last reserved one
+// and wrapping around.
+func (m *hostLocalIPAM) scanOrder() []netip.Addr {
+	var all []netip.Addr
+	podAddrs(m.podCIDR, func(a netip.Addr) bool { all = append(all, a); return true })
+	data, err := os.ReadFile(filepath.Join(m.dir, lastReservedFile))
+	if err != nil {
+		return all
+	}
+	last, err := netip.ParseAddr(strings.TrimSpace(string(data)))
+	if err != nil {
+		return all
+	}
+	for i, a := range all {
+		if a == last {
+			return append(append([]netip.Addr{}, all[i+1:]...), all[:i+1]...)
+		}
+	}
+	return all
+}
+
+// writeFileAtomic writes data to path through a temporary file and rename.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // Lookup returns uid's lease, if any.

@@ -230,9 +230,13 @@ func TestLinuxRemoveReleases(t *testing.T) {
 	if err != nil || len(list) != 1 || list[0].UID != otherUID {
 		t.Errorf("ListSandboxes = %v, %v; want only the other pod", list, err)
 	}
+	// The released address is free again: the IPAM holds no lease for it.
+	if leases, err := e.rt.ipam.Leases(); err != nil || leases[n.IP] != "" {
+		t.Errorf("lease of the removed pod's %s still held: %v %v", n.IP, leases, err)
+	}
 	_, n2 := e.sandbox("second")
-	if n2.IP != n.IP {
-		t.Errorf("next pod got %s, want the released %s", n2.IP, n.IP)
+	if n2.IP == n.IP {
+		t.Errorf("next pod got the just-released %s; want round-robin to the next address", n2.IP)
 	}
 }
 

@@ -69,13 +69,19 @@ func TestHostLocalIPAM(t *testing.T) {
 	if err := m2.Release("a"); err != nil {
 		t.Errorf("second release: %v", err)
 	}
-	if c, _ := m2.Allocate("c"); c != a {
-		t.Errorf("c = %s, want the released %s", c, a)
+	// Round-robin, as CNI host-local: the next pod gets the address after
+	// the last reserved one, not the one just released...
+	if c, _ := m2.Allocate("c"); c.String() != "10.244.9.4" {
+		t.Errorf("c = %s, want 10.244.9.4 (after the last reserved)", c)
 	}
-	for _, u := range []string{"d", "e", "f"} {
+	for _, u := range []string{"d", "e"} {
 		if _, err := m2.Allocate(u); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// ...and wraps around to the released address once the end is reached.
+	if f, _ := m2.Allocate("f"); f != a {
+		t.Errorf("f = %s, want the released %s after wrapping", f, a)
 	}
 	if _, err := m2.Allocate("g"); !IsPoolExhausted(err) {
 		t.Errorf("allocation in a full pool: %v", err)

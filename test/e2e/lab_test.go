@@ -1,0 +1,200 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
+)
+
+// labCluster is a `svcnet lab` cluster brought up by the built binary.
+type labCluster struct {
+	t          *testing.T
+	name       string
+	kubeconfig string
+}
+
+// startLab brings up a lab cluster of n nodes, or skips when this machine
+// cannot run one (not Linux, not root, no nsenter or nft). The lab is taken
+// down when the test ends, even when it fails.
+func startLab(t *testing.T, nodes int) *labCluster {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("lab clusters need Linux network namespaces")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("lab clusters need root (network namespaces, veths, nftables); CI runs as root")
+	}
+	for _, bin := range []string{"nsenter", "nft", "ip", "curl"} {
+		if _, err := exec.LookPath(bin); err != nil {
+			t.Skipf("lab clusters need %s (hack/deps.sh installs it)", bin)
+		}
+	}
+	name := fmt.Sprintf("e%d", time.Now().UnixNano()%100000)
+	l := &labCluster{t: t, name: name}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, f := range []string{"server.log", "node1.log", "node2.log"} {
+				data, _ := os.ReadFile(filepath.Join("/run/svcnet-lab", name, f))
+				t.Logf("---- %s (tail) ----\n%s", f, tail(string(data), 3000))
+			}
+		}
+		out, err := exec.Command(svcnetBin, "lab", "down", "--name", name).CombinedOutput()
+		if err != nil {
+			t.Errorf("lab down: %v\n%s", err, out)
+		}
+	})
+	out, err := exec.Command(svcnetBin, "lab", "up", "--name", name, "--nodes", fmt.Sprint(nodes)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("lab up: %v\n%s", err, out)
+	}
+	l.kubeconfig = filepath.Join("/run/svcnet-lab", name, "kubeconfig")
+	// Every node registers and turns Ready.
+	l.eventually("all nodes Ready", 60*time.Second, func() bool {
+		out, err := l.kubectl("", "get", "nodes", "--no-headers")
+		return err == nil && strings.Count(out, " Ready ") == nodes
+	})
+	return l
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
+
+func (l *labCluster) kubectl(stdin string, args ...string) (string, error) {
+	k := kubectl{t: l.t, argv: []string{svcnetBin, "kubectl"}, kubeconfig: l.kubeconfig}
+	return k.run(stdin, args...)
+}
+
+func (l *labCluster) must(stdin string, args ...string) string {
+	l.t.Helper()
+	out, err := l.kubectl(stdin, args...)
+	if err != nil {
+		l.t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// exec runs a command in a lab node (or "outside") and returns its output.
+func (l *labCluster) exec(node string, argv ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, svcnetBin, append([]string{"lab", "exec", "--name", l.name, node, "--"}, argv...)...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+func (l *labCluster) eventually(what string, timeout time.Duration, cond func() bool) {
+	l.t.Helper()
+	if err := wait.PollUntilContextTimeout(context.Background(), 250*time.Millisecond, timeout, true,
+		func(context.Context) (bool, error) { return cond(), nil }); err != nil {
+		l.t.Fatalf("timed out after %s waiting for %s", timeout, what)
+	}
+}
+
+// TestLabSeed000 replays seed 000 on a 2-node lab with real pods, the
+// nftables proxy and the host-gw pod network.
+func TestLabSeed000(t *testing.T) {
+	l := startLab(t, 2)
+	l.must("", "apply", "-f", "../../examples/seed-000/nginx-pod.yaml")
+	yaml := l.must("", "expose", "pod", "nginx-pod", "--port=80", "--target-port=80", "--dry-run=client", "-oyaml")
+	l.must(strings.Replace(yaml, "name: nginx-pod", "name: nginx-service", 1), "apply", "-f", "-")
+	l.eventually("nginx-pod Running", 60*time.Second, func() bool {
+		out, _ := l.kubectl("", "get", "po", "nginx-pod", "--no-headers")
+		return strings.Contains(out, "1/1") && strings.Contains(out, "Running")
+	})
+	wantLines(t, l.must("", "get", "service"), `^nginx-service\s+ClusterIP\s+10\.\d+\.\d+\.\d+\s+<none>\s+80/TCP\s+\S+$`)
+	podIP := strings.TrimSpace(l.must("", "get", "po", "nginx-pod", "-o", "jsonpath={.status.podIP}"))
+	if !strings.HasPrefix(podIP, "10.244.") {
+		t.Fatalf("pod IP %q not from the pod network", podIP)
+	}
+	l.eventually("describe shows the endpoint", 30*time.Second, func() bool {
+		out, _ := l.kubectl("", "describe", "service", "nginx-service")
+		return strings.Contains(out, "Endpoints:                "+podIP+":80")
+	})
+	ip := strings.TrimSpace(l.must("", "get", "svc", "nginx-service", "-o", "jsonpath={.spec.clusterIP}"))
+	for _, node := range []string{"node1", "node2"} {
+		l.eventually("curl from "+node+" to the ClusterIP", 30*time.Second, func() bool {
+			out, err := l.exec(node, "curl", "-s", "-m", "3", "http://"+ip+":80")
+			return err == nil && strings.Contains(out, "<title>Welcome to nginx!</title>")
+		})
+	}
+	// Relabelled, the pod leaves the service: connections are refused at
+	// once (no endpoints -> reject), not left to time out.
+	l.must("", "label", "pod", "nginx-pod", "app=other", "--overwrite")
+	l.eventually("the relabelled pod leaves the endpoints", 30*time.Second, func() bool {
+		out, _ := l.kubectl("", "describe", "service", "nginx-service")
+		return strings.Contains(out, "Endpoints:") && !strings.Contains(out, podIP+":80")
+	})
+	l.eventually("connection refused without endpoints", 30*time.Second, func() bool {
+		start := time.Now()
+		out, err := l.exec("node2", "curl", "-s", "-m", "3", "-o", "/dev/null", "-w", "%{exitcode}", "http://"+ip+":80")
+		return err != nil && strings.Contains(out, "7") && time.Since(start) < 2*time.Second
+	})
+}
+
+// TestLabSeed001 replays seed 001's pods and services: the ClusterIP and
+// its DNS name from the nodes, the NodePort from outside on every node.
+func TestLabSeed001(t *testing.T) {
+	l := startLab(t, 2)
+	l.must("", "apply", "-f", "../../examples/seed-001/pods/")
+	l.eventually("pods Running", 60*time.Second, func() bool {
+		out, _ := l.kubectl("", "get", "pods", "--no-headers")
+		return strings.Count(out, "Running") == 2
+	})
+	wantLines(t, l.must("", "get", "pods", "-o", "wide", "--show-labels"),
+		`^whoami\s+1/1\s+Running\s+0\s+\S+\s+10\.244\.\d+\.\d+\s+node\d\s+<none>\s+<none>\s+app=whoami,kubernetes.courselabs.co=services$`)
+	// Before the service exists its name does not resolve.
+	if out, _ := l.exec("node1", "dig", "+short", "@10.96.0.10", "whoami.default.svc.cluster.local"); strings.TrimSpace(out) != "" {
+		t.Fatalf("whoami resolved before its service existed: %q", out)
+	}
+	l.must("", "apply", "-f", "../../examples/seed-001/services/")
+	wantLines(t, l.must("", "get", "svc", "-l", "app=whoami"),
+		`^whoami\s+ClusterIP\s+10\.\S+\s+<none>\s+80/TCP\s+\S+$`,
+		`^whoami-lb\s+LoadBalancer\s+10\.\S+\s+\S+\s+8080:\d+/TCP\s+\S+$`,
+		`^whoami-np\s+NodePort\s+10\.\S+\s+<none>\s+8010:30010/TCP\s+\S+$`)
+	ip := strings.TrimSpace(l.must("", "get", "svc", "whoami", "-o", "jsonpath={.spec.clusterIP}"))
+	l.eventually("DNS answers the service's ClusterIP", 30*time.Second, func() bool {
+		out, _ := l.exec("node2", "dig", "+short", "@10.96.0.10", "whoami.default.svc.cluster.local")
+		return strings.TrimSpace(out) == ip
+	})
+	l.eventually("curl http://whoami's ClusterIP", 30*time.Second, func() bool {
+		out, err := l.exec("node2", "curl", "-s", "-m", "3", "http://"+ip)
+		return err == nil && strings.Contains(out, "Hostname: whoami")
+	})
+	for _, nodeIP := range []string{"192.0.2.11", "192.0.2.12"} {
+		l.eventually("NodePort 30010 on "+nodeIP+" from outside", 30*time.Second, func() bool {
+			out, err := l.exec("outside", "curl", "-s", "-m", "3", "http://"+nodeIP+":30010")
+			return err == nil && strings.Contains(out, "Hostname: whoami")
+		})
+	}
+	// The replacement pod gets a new IP, and the service still works.
+	oldIP := strings.TrimSpace(l.must("", "get", "po", "whoami", "-o", "jsonpath={.status.podIP}"))
+	l.must("", "delete", "pods", "-l", "app=whoami")
+	l.must("", "apply", "-f", "../../examples/seed-001/pods/whoami.yaml")
+	l.eventually("replacement Running", 60*time.Second, func() bool {
+		out, _ := l.kubectl("", "get", "po", "whoami", "-o", "jsonpath={.status.phase} {.status.podIP}")
+		return strings.HasPrefix(out, "Running 10.244.") && !strings.HasSuffix(out, " "+oldIP)
+	})
+	l.eventually("curl reaches the replacement", 30*time.Second, func() bool {
+		out, err := l.exec("node1", "curl", "-s", "-m", "3", "http://"+ip)
+		return err == nil && strings.Contains(out, "Hostname: whoami")
+	})
+	l.must("", "delete", "pod,svc", "-l", "kubernetes.courselabs.co=services")
+	if out := l.must("", "get", "pod,svc", "-l", "kubernetes.courselabs.co=services", "--no-headers"); strings.TrimSpace(out) != "" && !strings.Contains(out, "No resources") {
+		t.Fatalf("objects left after delete -l:\n%s", out)
+	}
+}
