@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"os"
 	"time"
 
@@ -119,7 +120,7 @@ func (a *Agent) statusInput(pod *corev1.Pod, rec *podRecord, sb *runtime.Sandbox
 	uid := string(pod.UID)
 	var running []probe.RunningContainer
 	for i := range pod.Spec.Containers {
-		c := &pod.Spec.Containers[i]
+		c := a.probedSpec(&pod.Spec.Containers[i])
 		if st := findContainer(sb, c.Name); st != nil && st.Running {
 			running = append(running, probe.RunningContainer{Spec: c, StartedAt: st.StartedAt})
 		}
@@ -141,8 +142,9 @@ func (a *Agent) statusInput(pod *corev1.Pod, rec *podRecord, sb *runtime.Sandbox
 		c := &pod.Spec.Containers[i]
 		v := a.containerView(rec, c, sb)
 		if v.Runtime != nil && v.Runtime.Running {
-			v.Started = a.probeVerdict(uid, c, probe.Startup, v.Runtime.StartedAt)
-			v.Ready = v.Started && a.probeVerdict(uid, c, probe.Readiness, v.Runtime.StartedAt)
+			pc := a.probedSpec(c)
+			v.Started = a.probeVerdict(uid, pc, probe.Startup, v.Runtime.StartedAt)
+			v.Ready = v.Started && a.probeVerdict(uid, pc, probe.Readiness, v.Runtime.StartedAt)
 		}
 		in.Containers = append(in.Containers, v)
 	}
@@ -204,4 +206,25 @@ func (a *Agent) writeStatus(ctx context.Context, pod *corev1.Pod, rec *podRecord
 	a.metrics.statusUpdates.Inc()
 	rec.lastSent, rec.lastStored = &st, &stored.Status
 	return nil
+}
+
+// probedSpec returns the container spec whose probes the agent runs. A
+// built-in workload that declares ports and has no readiness or startup
+// probe gets an implicit readiness probe, a TCP connect to its first port:
+// the re-executed svcnet binary needs a moment to bind, and a pod must not
+// join its Services' endpoints before it accepts connections (real images
+// bind within milliseconds; ours within ~100 ms).
+func (a *Agent) probedSpec(c *corev1.Container) *corev1.Container {
+	if c.ReadinessProbe != nil || c.StartupProbe != nil || len(c.Ports) == 0 || a.c.Workloads == nil {
+		return c
+	}
+	if _, ok := a.c.Workloads.Lookup(c.Image, append(append([]string(nil), c.Command...), c.Args...)); !ok {
+		return c
+	}
+	cp := c.DeepCopy()
+	cp.ReadinessProbe = &corev1.Probe{
+		ProbeHandler:  corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(c.Ports[0].ContainerPort)}},
+		PeriodSeconds: 1, TimeoutSeconds: 1, SuccessThreshold: 1, FailureThreshold: 3,
+	}
+	return cp
 }
