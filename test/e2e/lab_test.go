@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -197,4 +198,72 @@ func TestLabSeed001(t *testing.T) {
 	if out := l.must("", "get", "pod,svc", "-l", "kubernetes.courselabs.co=services", "--no-headers"); strings.TrimSpace(out) != "" && !strings.Contains(out, "No resources") {
 		t.Fatalf("objects left after delete -l:\n%s", out)
 	}
+}
+
+// TestLabSeed003And004 replays seeds 003 and 004: the example-12
+// Deployment (2 httpd replicas) behind a ClusterIP and then a NodePort, and
+// hostname-service on NodePort 30163 from outside on every node.
+func TestLabSeed003And004(t *testing.T) {
+	l := startLab(t, 2)
+	l.must("", "apply", "-f", "../../examples/seed-003/k8s_example_12.yml")
+	l.must("", "apply", "-f", "../../examples/seed-003/service.yml")
+	l.eventually("2 httpd replicas ready", 60*time.Second, func() bool {
+		out, _ := l.kubectl("", "get", "rs", "--no-headers")
+		return regexpMatch(`^example-12-\S+\s+2\s+2\s+2\s+\S+$`, out)
+	})
+	wantLines(t, l.must("", "get", "pods", "-o", "wide"),
+		`^example-12-\S+\s+1/1\s+Running\s+0\s+\S+\s+10\.244\.0\.\d+\s+node1\s`,
+		`^example-12-\S+\s+1/1\s+Running\s+0\s+\S+\s+10\.244\.1\.\d+\s+node2\s`)
+	ip := strings.TrimSpace(l.must("", "get", "svc", "my-service", "-o", "jsonpath={.spec.clusterIP}"))
+	l.eventually("both endpoints in describe", 30*time.Second, func() bool {
+		out, _ := l.kubectl("", "describe", "services", "my-service")
+		return regexpMatch(`^Endpoints:\s+10\.244\.\d+\.\d+:80,10\.244\.\d+\.\d+:80$`, out)
+	})
+	l.eventually("curl the VIP", 30*time.Second, func() bool {
+		out, err := l.exec("node1", "curl", "-s", "-m", "3", "http://"+ip+":80")
+		return err == nil && strings.TrimSpace(out) == "<html><body><h1>It works!</h1></body></html>"
+	})
+	// A deleted pod does not break the service: the ReplicaSet replaces it
+	// and, once the endpoints have followed, every request is served.
+	pod := strings.Fields(l.must("", "get", "pods", "-l", "name=xander", "--no-headers"))[0]
+	oldIP := strings.TrimSpace(l.must("", "get", "pod", pod, "-o", "jsonpath={.status.podIP}"))
+	l.must("", "delete", "pod", pod)
+	l.eventually("the replacement behind the service", 60*time.Second, func() bool {
+		out, _ := l.kubectl("", "describe", "services", "my-service")
+		return regexpMatch(`^Endpoints:\s+10\.244\.\d+\.\d+:80,10\.244\.\d+\.\d+:80$`, out) && !strings.Contains(out, oldIP+":80")
+	})
+	time.Sleep(1500 * time.Millisecond) // the proxy's minimum sync interval is 1 s
+	for i := 0; i < 5; i++ {
+		out, err := l.exec("node2", "curl", "-s", "-m", "3", "http://"+ip+":80")
+		if err != nil || !strings.Contains(out, "It works!") {
+			t.Fatalf("the service failed while a pod was replaced: %v %q", err, out)
+		}
+	}
+	// The NodePort variant, from outside.
+	l.must("", "apply", "-f", "../../examples/seed-003/service-nodeport.yml")
+	port := strings.TrimSpace(l.must("", "get", "svc", "my-service", "-o", "jsonpath={.spec.ports[0].nodePort}"))
+	l.eventually("seed 003 NodePort from outside", 30*time.Second, func() bool {
+		out, err := l.exec("outside", "curl", "-s", "-m", "3", "http://192.0.2.12:"+port)
+		return err == nil && strings.Contains(out, "It works!")
+	})
+
+	// Seed 004: NodePort 30163 -> 8080 -> 80 on every node.
+	l.must("", "apply", "-f", "../../examples/seed-004/")
+	wantLines(t, l.must("", "get", "svc", "hostname-service"), `^hostname-service\s+NodePort\s+10\.\S+\s+<none>\s+8080:30163/TCP\s+\S+$`)
+	for _, node := range []string{"192.0.2.11", "192.0.2.12"} {
+		l.eventually("hostname-service on "+node, 60*time.Second, func() bool {
+			out, err := l.exec("outside", "curl", "-s", "-m", "3", "http://"+node+":30163")
+			return err == nil && strings.HasPrefix(out, "echo-hostname-")
+		})
+	}
+}
+
+func regexpMatch(pattern, out string) bool {
+	re := regexp.MustCompile(pattern)
+	for _, line := range strings.Split(out, "\n") {
+		if re.MatchString(line) {
+			return true
+		}
+	}
+	return false
 }
