@@ -6,8 +6,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -101,7 +103,7 @@ func (l *Linux) createSandbox(c SandboxConfig, ports []HostPort, old *sandboxRec
 	if err := l.setupPodNetwork(nsPath, rec.HostVeth, ip); err != nil {
 		return nil, err
 	}
-	files, err := l.writePodFiles(c, rec.Hostname)
+	files, err := l.writePodFiles(c, rec.Hostname, ip)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +141,7 @@ type podFiles struct{ resolv, hosts, hostname, log string }
 
 // writePodFiles writes resolv.conf, hosts and hostname into the pod's
 // directory.
-func (l *Linux) writePodFiles(c SandboxConfig, hostname string) (podFiles, error) {
+func (l *Linux) writePodFiles(c SandboxConfig, hostname string, ip netip.Addr) (podFiles, error) {
 	dir := l.store.podDir(c.UID)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return podFiles{}, fmt.Errorf("create pod directory: %w", err)
@@ -154,6 +156,7 @@ func (l *Linux) writePodFiles(c SandboxConfig, hostname string) (podFiles, error
 	if hosts == "" {
 		hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
 	}
+	hosts = withPodEntry(hosts, ip, hostname)
 	if c.ResolvConf == "" {
 		f.resolv = "" // the pod sees the node's resolv.conf
 	}
@@ -344,4 +347,21 @@ func (l *Linux) containerState(c containerRecord) ContainerState {
 		Name: c.Name, PID: c.Proc.PID, Running: running, StartedAt: c.StartedAt,
 		ExitCode: c.ExitCode, FinishedAt: c.FinishedAt, Restarts: c.Restarts,
 	}
+}
+
+// withPodEntry appends the kubelet's "<podIP>\t<hostname>" line to hosts
+// when the caller could not (the IP is only known once allocated here).
+func withPodEntry(hosts string, ip netip.Addr, hostname string) string {
+	if !ip.IsValid() || hostname == "" {
+		return hosts
+	}
+	for _, line := range strings.Split(hosts, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == ip.String() {
+			return hosts
+		}
+	}
+	if hosts != "" && !strings.HasSuffix(hosts, "\n") {
+		hosts += "\n"
+	}
+	return hosts + ip.String() + "\t" + hostname + "\n"
 }
