@@ -152,9 +152,9 @@ func TestLabSeed000(t *testing.T) {
 func TestLabSeed001(t *testing.T) {
 	l := startLab(t, 2)
 	l.must("", "apply", "-f", "../../examples/seed-001/pods/")
-	l.eventually("pods Running", 60*time.Second, func() bool {
+	l.eventually("pods Running and ready", 60*time.Second, func() bool {
 		out, _ := l.kubectl("", "get", "pods", "--no-headers")
-		return strings.Count(out, "Running") == 2
+		return strings.Count(out, "Running") == 2 && strings.Count(out, "1/1") == 2
 	})
 	wantLines(t, l.must("", "get", "pods", "-o", "wide", "--show-labels"),
 		`^whoami\s+1/1\s+Running\s+0\s+\S+\s+10\.244\.\d+\.\d+\s+node\d\s+<none>\s+<none>\s+app=whoami,kubernetes.courselabs.co=services$`)
@@ -211,9 +211,17 @@ func TestLabSeed003And004(t *testing.T) {
 		out, _ := l.kubectl("", "get", "rs", "--no-headers")
 		return regexpMatch(`^example-12-\S+\s+2\s+2\s+2\s+\S+$`, out)
 	})
-	wantLines(t, l.must("", "get", "pods", "-o", "wide"),
-		`^example-12-\S+\s+1/1\s+Running\s+0\s+\S+\s+10\.244\.0\.\d+\s+node1\s`,
-		`^example-12-\S+\s+1/1\s+Running\s+0\s+\S+\s+10\.244\.1\.\d+\s+node2\s`)
+	// One replica per node, each with an IP from its node's podCIDR.
+	wide := l.must("", "get", "pods", "-o", "wide")
+	wantLines(t, wide,
+		`^example-12-\S+\s+1/1\s+Running\s+0\s+\S+\s+10\.244\.\d+\.\d+\s+node1\s`,
+		`^example-12-\S+\s+1/1\s+Running\s+0\s+\S+\s+10\.244\.\d+\.\d+\s+node2\s`)
+	for _, n := range []string{"node1", "node2"} {
+		cidr := strings.TrimSuffix(strings.TrimSpace(l.must("", "get", "node", n, "-o", "jsonpath={.spec.podCIDR}")), ".0/24")
+		if !regexpMatch(`\s`+regexp.QuoteMeta(cidr)+`\.\d+\s+`+n+`\s`, wide) {
+			t.Errorf("%s's pod is not in its podCIDR %s.0/24:\n%s", n, cidr, wide)
+		}
+	}
 	ip := strings.TrimSpace(l.must("", "get", "svc", "my-service", "-o", "jsonpath={.spec.clusterIP}"))
 	l.eventually("both endpoints in describe", 30*time.Second, func() bool {
 		out, _ := l.kubectl("", "describe", "services", "my-service")

@@ -322,7 +322,7 @@ func TestDryRunStoresNothing(t *testing.T) {
 	if _, err := svcs.Get(ctx, "dry", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Fatalf("dry-run create stored the service: %v", err)
 	}
-	assertAllocationsMatch(t, ts, 1, 0)
+	assertAllocationsMatch(t, ts, bootstrapIPs, 0)
 	real, err := svcs.Create(ctx, svc("real", "", 80), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)

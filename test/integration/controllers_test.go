@@ -193,7 +193,7 @@ func TestNamespaceDeletionRemovesContent(t *testing.T) {
 		t.Fatalf("services left in the deleted namespace: %v %d", err, len(list.Items))
 	}
 	// Its service's allocations were released with it.
-	assertAllocationsMatch(t, ts, 1, 0)
+	assertAllocationsMatch(t, ts, bootstrapIPs, 0)
 }
 
 // TestServerRunsWorkloadControllers checks the wiring of the Deployment,
