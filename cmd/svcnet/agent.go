@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -18,6 +20,7 @@ import (
 	"sigs.k8s.io/knftables"
 
 	"github.com/svcnet/svcnet/pkg/agent"
+	"github.com/svcnet/svcnet/pkg/agent/daemon"
 	"github.com/svcnet/svcnet/pkg/agent/runtime"
 	"github.com/svcnet/svcnet/pkg/dns"
 	"github.com/svcnet/svcnet/pkg/nodenet"
@@ -31,6 +34,8 @@ type agentFlags struct {
 	logLevel, metrics, dnsResolvConf                                                            string
 	disableProxy, disableDNS                                                                    bool
 	dnsUpstreams                                                                                []string
+	tokenFile                                                                                   string
+	daemonPort                                                                                  int
 }
 
 func newAgentCommand() *cobra.Command {
@@ -57,6 +62,8 @@ func newAgentCommand() *cobra.Command {
 	fl.BoolVar(&f.disableProxy, "disable-proxy", false, "do not program Services into this node's nftables")
 	fl.StringVar(&f.dnsResolvConf, "dns-resolv-conf", "/etc/resolv.conf", "resolv.conf whose nameservers cluster DNS forwards other names to")
 	fl.StringSliceVar(&f.dnsUpstreams, "dns-upstream", nil, "upstream resolvers (IP:port) for names outside the cluster (default: those of --dns-resolv-conf)")
+	fl.StringVar(&f.tokenFile, "token-file", "", "file holding the cluster's node token; the API server presents it to this node's exec and log endpoint (empty: no exec or logs)")
+	fl.IntVar(&f.daemonPort, "daemon-port", 10250, "port of this node's exec and log endpoint (on --node-ip)")
 	fl.BoolVar(&f.disableDNS, "disable-dns", false, "do not serve cluster DNS on this node")
 	fl.StringVar(&f.metrics, "metrics-bind-address", "127.0.0.1:10249", "where /metrics is served (empty: nowhere)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "log level")
@@ -143,6 +150,19 @@ func runAgent(ctx context.Context, f *agentFlags) error {
 		}()
 	}
 	run("agent", func() error { return a.Run(ctx) })
+	if f.tokenFile != "" {
+		token, err := os.ReadFile(f.tokenFile)
+		if err != nil {
+			return fmt.Errorf("--token-file: %w", err)
+		}
+		d, err := daemon.New(daemon.Config{Node: a, Token: strings.TrimSpace(string(token)), Logger: log.With("component", "daemon")})
+		if err != nil {
+			return err
+		}
+		if err := serveHTTP(ctx, log, net.JoinHostPort(nodeIP.String(), strconv.Itoa(f.daemonPort)), d); err != nil {
+			return err
+		}
+	}
 	if err := startNodeNet(ctx, f, factory, clusterCIDR, log, run); err != nil {
 		return err
 	}

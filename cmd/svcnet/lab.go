@@ -167,7 +167,7 @@ func startLabAgents(ctx context.Context, l *lab.Lab, self, serverDir, logLevel s
 	for _, n := range l.Nodes() {
 		argv := []string{self, "agent", "--kubeconfig", nodeKubeconfig, "--node-name", n.Name,
 			"--node-ip", n.IP.String(), "--state-dir", filepath.Join(l.RunDir(), n.Name),
-			"--dns-upstream", upstream, "--metrics-bind-address", "", "--log-level", logLevel}
+			"--dns-upstream", upstream, "--token-file", filepath.Join(serverDir, "pki", "token"), "--metrics-bind-address", "", "--log-level", logLevel}
 		if _, err := l.Start(ctx, n.Name, argv, filepath.Join(l.RunDir(), n.Name+".log")); err != nil {
 			return fmt.Errorf("starting the agent of %s: %w", n.Name, err)
 		}

@@ -141,6 +141,7 @@ func (s *Server) buildAPI() error {
 		Store:         s.store,
 		ServiceCIDR:   s.c.ServiceCIDR,
 		NodePortRange: s.c.NodePortRange,
+		NodeToken:     s.bundle.NodeToken,
 		Logger:        s.c.Logger,
 		Now:           s.c.Now,
 	})

@@ -32,6 +32,9 @@ type Config struct {
 	ServiceCIDR netip.Prefix
 	// NodePortRange is the node port range, such as "30000-32767".
 	NodePortRange string
+	// NodeToken authenticates the API server to the node agents' exec and
+	// log endpoints.
+	NodeToken string
 	// Logger receives registry messages.
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now.
@@ -61,6 +64,7 @@ type Set struct {
 	// Namespaces admits creates into live namespaces.
 	Namespaces *NamespaceLifecycle
 	byName     map[string]*generic.Registry
+	nodeToken  string
 }
 
 // Registry returns the registry of a group-resource, such as "services" or
@@ -115,7 +119,7 @@ func New(c Config) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	set := &Set{Allocator: alloc, byName: map[string]*generic.Registry{}}
+	set := &Set{Allocator: alloc, byName: map[string]*generic.Registry{}, nodeToken: c.NodeToken}
 	defs := definitions(alloc)
 	for _, d := range defs {
 		gc := generic.Config{

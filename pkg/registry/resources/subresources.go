@@ -31,6 +31,8 @@ func (s *Set) addSubresources() {
 			}
 			res.Subresources = map[string]apiserver.SubresourceHandler{
 				"binding": {Kind: corev1.SchemeGroupVersion.WithKind("Binding"), Verbs: metav1.Verbs{"create"}, Handler: s.bindingHandler},
+				"exec":    {Kind: corev1.SchemeGroupVersion.WithKind("PodExecOptions"), Verbs: metav1.Verbs{"create", "get"}, Handler: s.execHandler},
+				"log":     {Kind: corev1.SchemeGroupVersion.WithKind("Pod"), Verbs: metav1.Verbs{"get"}, Handler: s.logHandler},
 			}
 		case "namespaces":
 			res.Status = func(obj, old runtime.Object) field.ErrorList {
