@@ -63,6 +63,14 @@ func startLab(t *testing.T, nodes int) *labCluster {
 		out, err := l.kubectl("", "get", "nodes", "--no-headers")
 		return err == nil && strings.Count(out, " Ready ") == nodes
 	})
+	// Cluster DNS answers through the kube-dns ClusterIP on every node.
+	for i := 1; i <= nodes; i++ {
+		node := fmt.Sprintf("node%d", i)
+		l.eventually("cluster DNS on "+node, 60*time.Second, func() bool {
+			out, _ := l.exec(node, "dig", "+short", "+time=1", "+tries=1", "@10.96.0.10", "kubernetes.default.svc.cluster.local")
+			return strings.TrimSpace(out) == "10.96.0.1"
+		})
+	}
 	return l
 }
 
@@ -158,9 +166,12 @@ func TestLabSeed001(t *testing.T) {
 	})
 	wantLines(t, l.must("", "get", "pods", "-o", "wide", "--show-labels"),
 		`^whoami\s+1/1\s+Running\s+0\s+\S+\s+10\.244\.\d+\.\d+\s+node\d\s+<none>\s+<none>\s+app=whoami,kubernetes.courselabs.co=services$`)
-	// Before the service exists its name does not resolve.
-	if out, _ := l.exec("node1", "dig", "+short", "@10.96.0.10", "whoami.default.svc.cluster.local"); strings.TrimSpace(out) != "" {
-		t.Fatalf("whoami resolved before its service existed: %q", out)
+	// Pods cannot find each other by name: before the service exists,
+	// nslookup from the sleep pod fails.
+	// (The cluster's names answer NXDOMAIN; the bare name then goes to the
+	// upstream, which a lab does not have, so the last answer is SERVFAIL.)
+	if out, err := l.kubectl("", "exec", "sleep", "--", "nslookup", "whoami"); err == nil || !strings.Contains(out, "can't find whoami") {
+		t.Fatalf("nslookup whoami before its service existed: %v\n%s", err, out)
 	}
 	l.must("", "apply", "-f", "../../examples/seed-001/services/")
 	wantLines(t, l.must("", "get", "svc", "-l", "app=whoami"),
@@ -176,6 +187,15 @@ func TestLabSeed001(t *testing.T) {
 		out, err := l.exec("node2", "curl", "-s", "-m", "3", "http://"+ip)
 		return err == nil && strings.Contains(out, "Hostname: whoami")
 	})
+	// The seed's own steps, inside the sleep pod.
+	wantLines(t, l.must("", "exec", "sleep", "--", "nslookup", "whoami"),
+		`^Server:\s+10\.96\.0\.10$`, `^Name:\s+whoami\.default\.svc\.cluster\.local$`, `^Address: `+regexp.QuoteMeta(ip)+`$`)
+	wantLines(t, l.must("", "exec", "sleep", "--", "curl", "-s", "http://whoami"), `^Hostname: whoami$`)
+	wantLines(t, l.must("", "exec", "sleep", "--", "curl", "-s", "http://whoami-lb:8080"), `^Hostname: whoami$`)
+	wantLines(t, l.must("", "exec", "sleep", "--", "curl", "-s", "http://whoami-np:8010"), `^Hostname: whoami$`)
+	if !strings.Contains(l.must("", "logs", "whoami"), `"GET / HTTP/1.1" 200`) {
+		t.Error("kubectl logs whoami shows no access-log line")
+	}
 	for _, nodeIP := range []string{"192.0.2.11", "192.0.2.12"} {
 		l.eventually("NodePort 30010 on "+nodeIP+" from outside", 30*time.Second, func() bool {
 			out, err := l.exec("outside", "curl", "-s", "-m", "3", "http://"+nodeIP+":30010")
@@ -191,7 +211,7 @@ func TestLabSeed001(t *testing.T) {
 		return strings.HasPrefix(out, "Running 10.244.") && !strings.HasSuffix(out, " "+oldIP)
 	})
 	l.eventually("curl reaches the replacement", 30*time.Second, func() bool {
-		out, err := l.exec("node1", "curl", "-s", "-m", "3", "http://"+ip)
+		out, err := l.kubectl("", "exec", "sleep", "--", "curl", "-s", "-m", "3", "http://whoami")
 		return err == nil && strings.Contains(out, "Hostname: whoami")
 	})
 	l.must("", "delete", "pod,svc", "-l", "kubernetes.courselabs.co=services")
@@ -274,4 +294,35 @@ func regexpMatch(pattern, out string) bool {
 		}
 	}
 	return false
+}
+
+// TestLabSeed002 replays seed 002: service environment variables in pods
+// created after the service, the service's FQDN, and endpoints that track
+// the pods.
+func TestLabSeed002(t *testing.T) {
+	l := startLab(t, 2)
+	l.must("", "apply", "-f", "../../examples/seed-001/services/whoami-clusterip.yaml")
+	ip := strings.TrimSpace(l.must("", "get", "svc", "whoami", "-o", "jsonpath={.spec.clusterIP}"))
+	l.must("", "apply", "-f", "../../examples/seed-001/pods/")
+	l.eventually("pods ready", 60*time.Second, func() bool {
+		out, _ := l.kubectl("", "get", "pods", "--no-headers")
+		return strings.Count(out, "1/1") == 2
+	})
+	wantLines(t, l.must("", "exec", "sleep", "--", "env"),
+		`^WHOAMI_SERVICE_HOST=`+regexp.QuoteMeta(ip)+`$`, `^WHOAMI_SERVICE_PORT=80$`, `^WHOAMI_SERVICE_PORT_HTTP=80$`,
+		`^WHOAMI_PORT=tcp://`+regexp.QuoteMeta(ip)+`:80$`, `^WHOAMI_PORT_80_TCP_ADDR=`+regexp.QuoteMeta(ip)+`$`,
+		`^KUBERNETES_SERVICE_HOST=10\.96\.0\.1$`)
+	wantLines(t, l.must("", "exec", "sleep", "--", "nslookup", "whoami.default.svc.cluster.local"), `^Address: `+regexp.QuoteMeta(ip)+`$`)
+	wantLines(t, l.must("", "exec", "sleep", "--", "cat", "/etc/resolv.conf"),
+		`^nameserver 10\.96\.0\.10$`, `^search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local$`, `^options ndots:5$`)
+	if h := strings.TrimSpace(l.must("", "exec", "sleep", "--", "hostname")); h != "sleep" {
+		t.Errorf("hostname in the pod = %q, want sleep", h)
+	}
+	podIP := strings.TrimSpace(l.must("", "get", "po", "whoami", "-o", "jsonpath={.status.podIP}"))
+	wantLines(t, l.must("", "get", "endpoints", "whoami"), `^whoami\s+`+regexp.QuoteMeta(podIP)+`:80\s+\S+$`)
+	l.must("", "delete", "pod", "whoami")
+	l.eventually("endpoints follow the deleted pod", 30*time.Second, func() bool {
+		out, _ := l.kubectl("", "get", "endpoints", "whoami", "--no-headers")
+		return regexpMatch(`^whoami\s+<none>\s+\S+$`, out)
+	})
 }
