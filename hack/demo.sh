@@ -57,7 +57,8 @@ all network namespaces on this machine, with no route to anything else.
   export KUBECONFIG=$KUBECONFIG
   $bin kubectl get svc,endpointslices
   $bin lab exec node2 -- curl -s http://$nginx                       # seed 000: ClusterIP
-  $bin lab exec node1 -- dig +short @10.96.0.10 whoami.default.svc.cluster.local
+  $bin kubectl exec sleep -- nslookup whoami                        # seed 001: cluster DNS
+  $bin kubectl exec sleep -- curl -s http://whoami                   # seed 001: by name
   $bin lab exec outside -- curl -s http://192.0.2.12:30010            # seed 001: NodePort
   $bin lab exec outside -- curl -s http://192.0.2.11:30163            # seed 004
 
