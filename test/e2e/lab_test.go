@@ -191,8 +191,14 @@ func TestLabSeed001(t *testing.T) {
 	wantLines(t, l.must("", "exec", "sleep", "--", "nslookup", "whoami"),
 		`^Server:\s+10\.96\.0\.10$`, `^Name:\s+whoami\.default\.svc\.cluster\.local$`, `^Address: `+regexp.QuoteMeta(ip)+`$`)
 	wantLines(t, l.must("", "exec", "sleep", "--", "curl", "-s", "http://whoami"), `^Hostname: whoami$`)
-	wantLines(t, l.must("", "exec", "sleep", "--", "curl", "-s", "http://whoami-lb:8080"), `^Hostname: whoami$`)
-	wantLines(t, l.must("", "exec", "sleep", "--", "curl", "-s", "http://whoami-np:8010"), `^Hostname: whoami$`)
+	// The other two services got their endpoints at the same time, but
+	// each is programmed on its own schedule.
+	for _, target := range []string{"http://whoami-lb:8080", "http://whoami-np:8010"} {
+		l.eventually("curl "+target+" from the sleep pod", 30*time.Second, func() bool {
+			out, err := l.kubectl("", "exec", "sleep", "--", "curl", "-s", "-m", "3", target)
+			return err == nil && strings.Contains(out, "Hostname: whoami")
+		})
+	}
 	if !strings.Contains(l.must("", "logs", "whoami"), `"GET / HTTP/1.1" 200`) {
 		t.Error("kubectl logs whoami shows no access-log line")
 	}
