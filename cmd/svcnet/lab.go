@@ -147,7 +147,12 @@ func newLabDownCommand(f *labFlags) *cobra.Command {
 				}
 			}
 			removeLabPods(cmd.Context(), f.runDir(), log)
-			return lab.Down(cmd.Context(), f.runDir(), log)
+			if err := lab.Down(cmd.Context(), f.runDir(), log); err != nil {
+				return err
+			}
+			// Nothing of the lab is left; its run directory (state, logs,
+			// pods' files) goes too.
+			return os.RemoveAll(f.runDir())
 		},
 	}
 }
