@@ -332,3 +332,43 @@ func TestLabSeed002(t *testing.T) {
 		return regexpMatch(`^whoami\s+<none>\s+\S+$`, out)
 	})
 }
+
+// TestLabProbesGateReady runs two nginx pods behind one service, one whose
+// readiness probe asks for a page nginx does not have: it runs but never
+// turns Ready, and only the other pod serves the service.
+func TestLabProbesGateReady(t *testing.T) {
+	l := startLab(t, 1)
+	pod := func(name, path string) string {
+		return fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata:
+  name: %s
+  labels: {app: probed}
+spec:
+  containers:
+  - name: web
+    image: nginx
+    ports: [{containerPort: 80}]
+    readinessProbe:
+      httpGet: {path: %s, port: 80}
+      periodSeconds: 1
+`, name, path)
+	}
+	l.must(pod("good", "/")+"---\n"+pod("bad", "/missing"), "apply", "-f", "-")
+	// kubectl create service selects app=<name>: the two pods.
+	l.must("", "create", "service", "clusterip", "probed", "--tcp=80:80")
+	l.eventually("good Ready, bad running but not Ready", 60*time.Second, func() bool {
+		out, _ := l.kubectl("", "get", "pods", "--no-headers")
+		return regexpMatch(`^good\s+1/1\s+Running`, out) && regexpMatch(`^bad\s+0/1\s+Running`, out)
+	})
+	goodIP := strings.TrimSpace(l.must("", "get", "po", "good", "-o", "jsonpath={.status.podIP}"))
+	l.eventually("only the ready pod in the endpoints", 30*time.Second, func() bool {
+		out, _ := l.kubectl("", "get", "endpoints", "probed", "--no-headers")
+		return regexpMatch(`^probed\s+`+regexp.QuoteMeta(goodIP)+`:80\s+\S+$`, out)
+	})
+	// Stays so: the failing probe keeps it out.
+	time.Sleep(3 * time.Second)
+	if out := l.must("", "get", "po", "bad", "--no-headers"); !regexpMatch(`^bad\s+0/1\s+Running`, out) {
+		t.Fatalf("the pod whose readiness probe fails turned ready: %s", out)
+	}
+}
