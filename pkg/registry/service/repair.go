@@ -126,18 +126,15 @@ func (a *Allocator) Repair(ctx context.Context) (*RepairReport, error) {
 		}
 		report.MissingIPs = append(report.MissingIPs, ipStr)
 	}
-	for key, owner := range portKeys {
+	for key := range portKeys {
 		port, err := strconv.Atoi(strings.TrimPrefix(key, NodePortPrefix+"/"))
 		if err != nil {
-			continue
-		}
-		if svc, ok := wantPort[port]; ok && string(portOwner(svc)) == string(owner) {
 			continue
 		}
 		if _, ok := wantPort[port]; ok {
 			continue
 		}
-		if err := a.deleteRawIfUnchanged(ctx, key, owner, rev); err != nil {
+		if err := a.deleteRawIfUnchanged(ctx, key, rev); err != nil {
 			return report, err
 		}
 		report.LeakedPorts = append(report.LeakedPorts, port)
@@ -179,7 +176,7 @@ var errChanged = fmt.Errorf("changed since read")
 // deleteRawIfUnchanged deletes a node port key that no service held at rev,
 // unless a service claimed it since: the services prefix must not have
 // changed after rev for the delete to go through.
-func (a *Allocator) deleteRawIfUnchanged(ctx context.Context, key string, _ []byte, rev int64) error {
+func (a *Allocator) deleteRawIfUnchanged(ctx context.Context, key string, rev int64) error {
 	cur, err := a.store.Revision(ctx)
 	if err != nil {
 		return err
